@@ -1,0 +1,132 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Id, EventTime } from './messages/common.js';
+import { JobStatus } from './messages/derived.js';
+import { GeofenceShape, LonLat } from './geometry.js';
+
+/**
+ * Entities as the API serves them. The `...Input` schemas are what a client sends to create one;
+ * ids are chosen by the client (devices and vehicles already have names painted on them) or generated.
+ */
+
+export const Role = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('dispatcher'),
+  Type.Literal('analyst'),
+  Type.Literal('device-provisioning'),
+]);
+export type Role = Static<typeof Role>;
+
+export const Tenant = Type.Object({ id: Id, name: Type.String({ minLength: 1, maxLength: 200 }), createdAt: Type.String() });
+export type Tenant = Static<typeof Tenant>;
+export const TenantInput = Type.Object({ id: Id, name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+export const DeviceKind = Type.Union([Type.Literal('truck'), Type.Literal('ground-station'), Type.Literal('sensor')]);
+export const Device = Type.Object({
+  id: Id,
+  tenantId: Id,
+  kind: DeviceKind,
+  vehicleId: Type.Union([Id, Type.Null()]),
+  profile: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  lastSeenAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type Device = Static<typeof Device>;
+export const DeviceInput = Type.Object(
+  {
+    id: Id,
+    kind: DeviceKind,
+    vehicleId: Type.Optional(Id),
+    profile: Type.Optional(Type.String({ maxLength: 64 })),
+    /** MQTT password; stored as a scrypt hash, never returned. Generated when omitted and returned once. */
+    secret: Type.Optional(Type.String({ minLength: 12, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type DeviceInput = Static<typeof DeviceInput>;
+
+export const Vehicle = Type.Object({
+  id: Id,
+  tenantId: Id,
+  name: Type.String(),
+  kind: Type.String(),
+  crewId: Type.Union([Id, Type.Null()]),
+});
+export type Vehicle = Static<typeof Vehicle>;
+export const VehicleInput = Type.Object(
+  { id: Id, name: Type.String({ minLength: 1, maxLength: 200 }), kind: Type.Optional(Type.String({ maxLength: 32 })), crewId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
+
+export const Site = Type.Object({
+  id: Id,
+  tenantId: Id,
+  name: Type.String(),
+  address: Type.Union([Type.String(), Type.Null()]),
+  location: LonLat,
+  customerId: Type.Union([Id, Type.Null()]),
+  /** The fence that marks arrival; created with the site (a circle of `radiusM` unless a shape is given). */
+  geofenceId: Type.Union([Id, Type.Null()]),
+});
+export type Site = Static<typeof Site>;
+export const SiteInput = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    address: Type.Optional(Type.String({ maxLength: 500 })),
+    location: LonLat,
+    customerId: Type.Optional(Id),
+    radiusM: Type.Optional(Type.Number({ minimum: 5, maximum: 5000, default: 60 })),
+    shape: Type.Optional(GeofenceShape),
+  },
+  { additionalProperties: false },
+);
+export type SiteInput = Static<typeof SiteInput>;
+
+export const Geofence = Type.Object({
+  id: Id,
+  tenantId: Id,
+  name: Type.String(),
+  siteId: Type.Union([Id, Type.Null()]),
+  shape: GeofenceShape,
+});
+export type Geofence = Static<typeof Geofence>;
+export const GeofenceInput = Type.Object(
+  { id: Id, name: Type.String({ minLength: 1, maxLength: 200 }), siteId: Type.Optional(Id), shape: GeofenceShape },
+  { additionalProperties: false },
+);
+
+export const Job = Type.Object({
+  id: Id,
+  tenantId: Id,
+  siteId: Id,
+  title: Type.String(),
+  status: JobStatus,
+  vehicleId: Type.Union([Id, Type.Null()]),
+  /** Appointment window, Unix ms; null when open. */
+  windowStart: Type.Union([EventTime, Type.Null()]),
+  windowEnd: Type.Union([EventTime, Type.Null()]),
+  /** Sequence of this job in its vehicle's day; the lowest unfinished one is the vehicle's next stop. */
+  routeOrder: Type.Union([Type.Integer(), Type.Null()]),
+  startedAt: Type.Union([EventTime, Type.Null()]),
+  completedAt: Type.Union([EventTime, Type.Null()]),
+});
+export type Job = Static<typeof Job>;
+export const JobInput = Type.Object(
+  {
+    id: Id,
+    siteId: Id,
+    title: Type.String({ minLength: 1, maxLength: 500 }),
+    status: Type.Optional(JobStatus),
+    vehicleId: Type.Optional(Id),
+    windowStart: Type.Optional(EventTime),
+    windowEnd: Type.Optional(EventTime),
+    routeOrder: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type JobInput = Static<typeof JobInput>;
+export const JobPatch = Type.Partial(Type.Omit(JobInput, ['id', 'siteId']), { additionalProperties: false });
+export type JobPatch = Static<typeof JobPatch>;
+
+/** Statuses in which a job is still ahead of its vehicle (ETA is computed for the first of these). */
+export const OPEN_JOB_STATUSES: ReadonlyArray<Static<typeof JobStatus>> = ['scheduled', 'assigned', 'en_route'];

@@ -1,0 +1,6 @@
+export * from './db.js';
+export * from './open.js';
+export * from './migrate.js';
+export { openPostgres } from './postgres-db.js';
+export { openPgliteInThread } from './pglite-db.js';
+export { openPgliteWorker } from './pglite-rpc.js';

@@ -1,0 +1,210 @@
+/**
+ * The one schema, as ordered migrations. The SQL runs unchanged on PostgreSQL (pg) and on PGlite; the only
+ * branch is how the telemetry tables are partitioned, chosen at migration time by what the server offers:
+ * a TimescaleDB hypertable (with compression and retention) when the extension exists, native range
+ * partitioning by day with a BRIN index on time otherwise. Queries are the same either way.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  /** Statements, or a function that picks them once the server's capabilities are known. */
+  up: string | ((caps: ServerCaps) => string);
+}
+
+export interface ServerCaps {
+  timescale: boolean;
+  /** Days of raw telemetry kept (TimescaleDB retention policy / partition drop). */
+  retentionDays: number;
+}
+
+const relational = /* sql */ `
+CREATE TABLE tenants (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- API keys: only the SHA-256 of a random 32-byte token is kept. tenant_id NULL = platform operator.
+CREATE TABLE api_keys (
+  key_hash text PRIMARY KEY,
+  tenant_id text REFERENCES tenants(id) ON DELETE CASCADE,
+  role text NOT NULL CHECK (role IN ('admin', 'dispatcher', 'analyst', 'device-provisioning')),
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE crews (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  name text NOT NULL,
+  skills text[] NOT NULL DEFAULT '{}',
+  PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE vehicles (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  name text NOT NULL,
+  kind text NOT NULL DEFAULT 'truck',
+  crew_id text,
+  PRIMARY KEY (tenant_id, id)
+);
+
+-- Device credentials: MQTT username is '{tenant}/{device}', the password a random token whose SHA-256 is kept.
+-- A fast hash is enough because secrets are machine-generated with >= 128 bits of entropy (checked on input).
+CREATE TABLE devices (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  kind text NOT NULL,
+  vehicle_id text,
+  profile text,
+  secret_hash text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz,
+  PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE customers (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  name text NOT NULL,
+  phone text,
+  email text,
+  PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE geofences (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  name text NOT NULL,
+  site_id text,
+  shape jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE sites (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  name text NOT NULL,
+  address text,
+  lon double precision NOT NULL,
+  lat double precision NOT NULL,
+  customer_id text,
+  geofence_id text,
+  PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE jobs (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  site_id text NOT NULL,
+  title text NOT NULL,
+  status text NOT NULL,
+  vehicle_id text,
+  window_start timestamptz,
+  window_end timestamptz,
+  route_order integer,
+  started_at timestamptz,
+  completed_at timestamptz,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id),
+  FOREIGN KEY (tenant_id, site_id) REFERENCES sites(tenant_id, id)
+);
+CREATE INDEX jobs_vehicle ON jobs (tenant_id, vehicle_id, route_order);
+
+-- Derived events (geofence transitions, job status changes, ETA milestones). id is deterministic, so a
+-- replayed input stores each event once.
+CREATE TABLE events (
+  id text PRIMARY KEY,
+  tenant_id text NOT NULL,
+  kind text NOT NULL,
+  ts timestamptz NOT NULL,
+  device_id text,
+  vehicle_id text,
+  job_id text,
+  geofence_id text,
+  late boolean NOT NULL DEFAULT false,
+  data jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX events_tenant_ts ON events (tenant_id, ts DESC);
+
+-- Messages ingest refused, with why and the exact bytes, so nothing a device sent is ever silently lost.
+CREATE TABLE dead_letters (
+  id bigserial PRIMARY KEY,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  tenant_id text,
+  device_id text,
+  topic text NOT NULL,
+  reason text NOT NULL,
+  detail text NOT NULL,
+  payload bytea NOT NULL
+);
+CREATE INDEX dead_letters_received ON dead_letters (received_at DESC);
+`;
+
+const positionsColumns = /* sql */ `
+  tenant_id text NOT NULL,
+  device_id text NOT NULL,
+  seq bigint NOT NULL,
+  ts timestamptz NOT NULL,
+  received_at timestamptz NOT NULL,
+  lat double precision NOT NULL,
+  lon double precision NOT NULL,
+  alt real,
+  accuracy real,
+  speed real,
+  heading real,
+  fix text NOT NULL,
+  sats smallint,
+  hdop real,
+  -- Idempotency: the key includes ts because a partitioned table's unique key must contain the partition key;
+  -- a replay carries the same (device, seq, ts), so it is still stored once.
+  PRIMARY KEY (tenant_id, device_id, seq, ts)`;
+
+const messagesColumns = /* sql */ `
+  tenant_id text NOT NULL,
+  device_id text NOT NULL,
+  kind text NOT NULL,
+  seq bigint NOT NULL,
+  ts timestamptz NOT NULL,
+  received_at timestamptz NOT NULL,
+  body jsonb NOT NULL,
+  PRIMARY KEY (tenant_id, device_id, kind, seq, ts)`;
+
+function telemetry(caps: ServerCaps): string {
+  if (caps.timescale) {
+    return /* sql */ `
+CREATE TABLE positions (${positionsColumns});
+SELECT create_hypertable('positions', 'ts', chunk_time_interval => interval '1 day');
+ALTER TABLE positions SET (timescaledb.compress, timescaledb.compress_segmentby = 'tenant_id, device_id', timescaledb.compress_orderby = 'ts');
+SELECT add_compression_policy('positions', interval '7 days');
+SELECT add_retention_policy('positions', interval '${caps.retentionDays} days');
+CREATE INDEX positions_device_ts ON positions (tenant_id, device_id, ts DESC);
+
+CREATE TABLE device_messages (${messagesColumns});
+SELECT create_hypertable('device_messages', 'ts', chunk_time_interval => interval '1 day');
+SELECT add_retention_policy('device_messages', interval '${caps.retentionDays} days');
+CREATE INDEX device_messages_device_ts ON device_messages (tenant_id, device_id, kind, ts DESC);
+`;
+  }
+  // Native partitioning: daily partitions are created ahead by ensurePartitions(); the DEFAULT partition
+  // catches anything outside them (a device with a wrong clock) so no fix is ever refused by the store.
+  return /* sql */ `
+CREATE TABLE positions (${positionsColumns}) PARTITION BY RANGE (ts);
+CREATE TABLE positions_default PARTITION OF positions DEFAULT;
+CREATE INDEX positions_ts_brin ON positions USING brin (ts);
+CREATE INDEX positions_device_ts ON positions (tenant_id, device_id, ts DESC);
+
+CREATE TABLE device_messages (${messagesColumns}) PARTITION BY RANGE (ts);
+CREATE TABLE device_messages_default PARTITION OF device_messages DEFAULT;
+CREATE INDEX device_messages_ts_brin ON device_messages USING brin (ts);
+CREATE INDEX device_messages_device_ts ON device_messages (tenant_id, device_id, kind, ts DESC);
+`;
+}
+
+export const migrations: Migration[] = [
+  { version: 1, name: 'relational tables', up: relational },
+  { version: 2, name: 'telemetry tables', up: telemetry },
+];
