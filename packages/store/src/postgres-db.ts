@@ -26,15 +26,23 @@ INSERT INTO positions SELECT * FROM positions_stage ON CONFLICT DO NOTHING RETUR
 const COPY_POSITIONS = `COPY positions_stage (tenant_id, device_id, seq, ts, received_at, lat, lon, alt, accuracy, speed, heading, fix, sats, hdop) FROM STDIN`;
 
 export async function openPostgres(opts: PostgresOptions, logger: Logger): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4 });
-  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
   if (opts.schema) {
-    const schema = pg.escapeIdentifier(opts.schema);
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    pool.on('connect', (client) => {
-      client.query(`SET search_path TO ${schema}, public`).catch((err: unknown) => logger.error({ err }, 'set search_path failed'));
-    });
+    // Create the schema on a throwaway connection, then give every pooled connection its search_path at
+    // startup (a SET after connecting would race the first query on that connection).
+    const admin = new pg.Client({ connectionString: opts.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(opts.schema)}`);
+    } finally {
+      await admin.end();
+    }
   }
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 4,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema},public` } : {}),
+  });
+  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
 
   async function withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await pool.connect();

@@ -1,0 +1,3 @@
+export { buildIngest, type Ingest, type IngestDeps, type IngestEndpoints } from './ingest.js';
+export { IngestConfig } from './config.js';
+export { IngestMetrics } from './metrics.js';

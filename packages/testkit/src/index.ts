@@ -1,0 +1,5 @@
+export * from './fake-clock.js';
+export * from './wait.js';
+export * from './services.js';
+export * from './mqtt-device.js';
+export * from './fixtures.js';
