@@ -88,7 +88,7 @@ export function parseBusTopic(topic: string): { tenantId: string; kind: string }
 /**
  * A device's MQTT username is its topic path below the root: `{tenant}/d/{device}`. With that one choice the
  * same ACL holds on every broker: publish `ft/{username}/up/+`, subscribe `ft/{username}/down/#` (Mosquitto:
- * `pattern write ft/%u/up/+`, `pattern read ft/%u/down/#`, `use_username_as_clientid true`).
+ * `pattern write ft/%u/up/+`, `pattern read ft/%u/down/#`).
  */
 export function deviceUsername(tenantId: string, deviceId: string): string {
   return `${tenantId}/d/${deviceId}`;
