@@ -56,11 +56,11 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         mqttUrl = config.MQTT_URL;
       } else {
         broker = await createEmbeddedBroker({ db, writer, metrics, logger, clock });
-        const port = await listen(broker.tcp, config.MQTT_PORT, config.MQTT_HOST, 'the embedded MQTT broker');
+        const port = await listen(broker.tcp, config.MQTT_PORT, config.MQTT_HOST, 'the embedded MQTT broker', 'MQTT_PORT');
         mqttUrl = `mqtt://${displayHost(config.MQTT_HOST)}:${port}`;
       }
       http = createIngestHttp(metrics, broker?.aedes ?? null);
-      const httpPort = await listen(http, config.INGEST_HTTP_PORT, config.MQTT_HOST, 'the ingest HTTP listener (MQTT over WebSocket, /metrics)');
+      const httpPort = await listen(http, config.INGEST_HTTP_PORT, config.MQTT_HOST, 'the ingest HTTP listener (MQTT over WebSocket, /metrics)', 'INGEST_HTTP_PORT');
       const base = `${displayHost(config.MQTT_HOST)}:${httpPort}`;
       const endpoints = {
         mqttUrl,
@@ -80,9 +80,9 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   };
 }
 
-function listen(server: NetServer, port: number, host: string, what: string): Promise<number> {
+function listen(server: NetServer, port: number, host: string, what: string, variable: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(explainListenError(err, what, port));
+    const onError = (err: Error) => reject(explainListenError(err, what, port, variable));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

@@ -34,9 +34,9 @@ export function defineError<A extends unknown[]>(code: string, statusCode: numbe
 export const ConfigInvalid = defineError('FT_CONFIG_INVALID', 500, (problems: string[]) =>
   `invalid configuration:\n  - ${problems.join('\n  - ')}`,
 );
-export const PortInUse = defineError('FT_PORT_IN_USE', 500, (what: string, port: number) =>
+export const PortInUse = defineError('FT_PORT_IN_USE', 500, (what: string, port: number, variable?: string) =>
   `${what} cannot listen on port ${port}: it is already taken by another process. ` +
-    `Stop that process or choose another port (see the configuration table in README.md).`,
+    `Stop that process or ${variable ? `set ${variable} to a free port (e.g. ${variable}=${port + 1})` : 'choose another port'}.`,
 );
 export const NotFound = defineError('FT_NOT_FOUND', 404, (what: string, id: string) => `${what} '${id}' does not exist`);
 export const Conflict = defineError('FT_CONFLICT', 409, (what: string, id: string) => `${what} '${id}' already exists`);
@@ -47,7 +47,7 @@ export const Forbidden = defineError('FT_FORBIDDEN', 403, (role: string, need: r
 );
 
 /** Turns EADDRINUSE into the explanation a person starting the platform needs. */
-export function explainListenError(err: unknown, what: string, port: number): unknown {
-  if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') return PortInUse([what, port], { cause: err });
+export function explainListenError(err: unknown, what: string, port: number, variable?: string): unknown {
+  if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') return PortInUse([what, port, variable], { cause: err });
   return err;
 }

@@ -1,0 +1,29 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** core-api's environment. Property names are the environment variable names (service-kit `loadConfig`). */
+export const CoreApiConfigSchema = Type.Object({
+  HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '0 picks a free port' }),
+  HTTP_HOST: Type.String({ default: '0.0.0.0' }),
+  /**
+   * When set, its hash is upserted on start as a platform-operator key (tenant NULL, role admin): the only way
+   * to create the first tenant on a fresh database. At least 24 characters so nobody deploys "admin".
+   */
+  ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 24 })),
+  /** Folder with the dispatcher map (index.html); served at `/` when set. */
+  DASHBOARD_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** PGlite data directory (when DATABASE_URL is absent); in memory when absent too. */
+  DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** External broker for the bus; the in-process bus when absent (then only this process's publishers are heard). */
+  MQTT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+      Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
+  /** Live feed batching period, ms: one WebSocket frame per tenant per period. */
+  LIVE_FLUSH_MS: Type.Integer({ minimum: 5, maximum: 5000, default: 50 }),
+});
+export type CoreApiConfig = Static<typeof CoreApiConfigSchema>;

@@ -1,0 +1,14 @@
+import { busTopic, type EntityChanged, type JobStatusChange } from '@fieldtrace/protocol';
+import type { Bus } from '@fieldtrace/service-kit';
+
+/** Tells the processors (and anything else on the bus) to reload what they cache for one entity. */
+export function publishChanged(
+  bus: Bus, tenantId: string, entity: EntityChanged['entity'], id: string, op: EntityChanged['op'],
+): void {
+  const message: EntityChanged = { v: 1, tenantId, entity, id, op };
+  bus.publish(busTopic(tenantId, 'changed'), message);
+}
+
+export function publishJobStatus(bus: Bus, change: JobStatusChange): void {
+  bus.publish(busTopic(change.tenantId, 'job'), change);
+}

@@ -1,0 +1,71 @@
+import type {
+  Device, Geofence, GeofenceShape, Job, JobStatus, Position, Site, Tenant, Vehicle,
+} from '@fieldtrace/protocol';
+
+/** Row shapes as the store returns them (int8 → number, timestamptz → Date) and their API DTOs. */
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+const msOrNull = (d: Date | null) => (d ? d.getTime() : null);
+
+export interface TenantRow { id: string; name: string; created_at: Date }
+export const toTenant = (r: TenantRow): Tenant => ({ id: r.id, name: r.name, createdAt: iso(r.created_at) });
+
+export interface DeviceRow {
+  tenant_id: string; id: string; kind: Device['kind']; vehicle_id: string | null; profile: string | null;
+  created_at: Date; last_seen_at: Date | null;
+}
+export const DEVICE_COLUMNS = 'tenant_id, id, kind, vehicle_id, profile, created_at, last_seen_at';
+export const toDevice = (r: DeviceRow): Device => ({
+  id: r.id, tenantId: r.tenant_id, kind: r.kind, vehicleId: r.vehicle_id, profile: r.profile,
+  createdAt: iso(r.created_at), lastSeenAt: isoOrNull(r.last_seen_at),
+});
+
+export interface VehicleRow { tenant_id: string; id: string; name: string; kind: string; crew_id: string | null }
+export const VEHICLE_COLUMNS = 'tenant_id, id, name, kind, crew_id';
+export const toVehicle = (r: VehicleRow): Vehicle => ({ id: r.id, tenantId: r.tenant_id, name: r.name, kind: r.kind, crewId: r.crew_id });
+
+export interface SiteRow {
+  tenant_id: string; id: string; name: string; address: string | null; lon: number; lat: number;
+  customer_id: string | null; geofence_id: string | null;
+}
+export const SITE_COLUMNS = 'tenant_id, id, name, address, lon, lat, customer_id, geofence_id';
+export const toSite = (r: SiteRow): Site => ({
+  id: r.id, tenantId: r.tenant_id, name: r.name, address: r.address, location: [r.lon, r.lat],
+  customerId: r.customer_id, geofenceId: r.geofence_id,
+});
+
+export interface GeofenceRow { tenant_id: string; id: string; name: string; site_id: string | null; shape: GeofenceShape }
+export const GEOFENCE_COLUMNS = 'tenant_id, id, name, site_id, shape';
+export const toGeofence = (r: GeofenceRow): Geofence => ({ id: r.id, tenantId: r.tenant_id, name: r.name, siteId: r.site_id, shape: r.shape });
+
+export interface JobRow {
+  tenant_id: string; id: string; site_id: string; title: string; status: JobStatus; vehicle_id: string | null;
+  window_start: Date | null; window_end: Date | null; route_order: number | null;
+  started_at: Date | null; completed_at: Date | null;
+}
+export const JOB_COLUMNS =
+  'tenant_id, id, site_id, title, status, vehicle_id, window_start, window_end, route_order, started_at, completed_at';
+export const toJob = (r: JobRow): Job => ({
+  id: r.id, tenantId: r.tenant_id, siteId: r.site_id, title: r.title, status: r.status, vehicleId: r.vehicle_id,
+  windowStart: msOrNull(r.window_start), windowEnd: msOrNull(r.window_end), routeOrder: r.route_order,
+  startedAt: msOrNull(r.started_at), completedAt: msOrNull(r.completed_at),
+});
+
+export interface PositionRow {
+  tenant_id: string; device_id: string; seq: number; ts: Date; received_at: Date; lat: number; lon: number;
+  alt: number | null; accuracy: number | null; speed: number | null; heading: number | null; fix: Position['fix'];
+}
+export const POSITION_COLUMNS = 'tenant_id, device_id, seq, ts, received_at, lat, lon, alt, accuracy, speed, heading, fix';
+export function toPosition(r: PositionRow): Position {
+  const p: Position = {
+    v: 1, tenantId: r.tenant_id, deviceId: r.device_id, seq: r.seq, ts: r.ts.getTime(),
+    receivedAt: r.received_at.getTime(), lat: r.lat, lon: r.lon, fix: r.fix,
+  };
+  // Optional on the wire: absent rather than null, as the device sent it.
+  if (r.alt !== null) p.alt = r.alt;
+  if (r.accuracy !== null) p.accuracy = r.accuracy;
+  if (r.speed !== null) p.speed = r.speed;
+  if (r.heading !== null) p.heading = r.heading;
+  return p;
+}

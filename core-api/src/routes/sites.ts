@@ -1,0 +1,98 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Site, SiteInput, type GeofenceShape } from '@fieldtrace/protocol';
+import { NotFound } from '@fieldtrace/service-kit';
+import { DISPATCH_WRITERS, READERS, tenantOf } from '../http/auth.js';
+import { IdParams, NoContent, withProblems } from '../http/schemas.js';
+import { ValidationFailed } from '../http/errors.js';
+import { SITE_COLUMNS, toSite, type SiteRow } from '../domain/rows.js';
+import { publishChanged } from '../domain/changes.js';
+import type { RouteDeps } from './deps.js';
+
+const DEFAULT_ARRIVAL_RADIUS_M = 60;
+const FENCE_PREFIX = 'site-';
+/** Ids are at most 64 characters, and the arrival fence's id is the site id with a prefix. */
+const MAX_SITE_ID_LENGTH = 64 - FENCE_PREFIX.length;
+const tags = ['sites'];
+
+export const arrivalFenceId = (siteId: string) => `${FENCE_PREFIX}${siteId}`;
+
+export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, bus }) => {
+  app.post('/sites', {
+    config: { access: { roles: DISPATCH_WRITERS } },
+    schema: {
+      tags,
+      summary: `Create a site and its arrival geofence ('${FENCE_PREFIX}{id}') in one transaction`,
+      description: `The fence is \`shape\` when given, else a circle of \`radiusM\` (default ${DEFAULT_ARRIVAL_RADIUS_M} m) around \`location\`.`,
+      body: SiteInput,
+      response: withProblems({ 201: Site }),
+    },
+  }, async (request, reply) => {
+    const tenantId = tenantOf(request);
+    const s = request.body;
+    if (s.id.length > MAX_SITE_ID_LENGTH) {
+      throw ValidationFailed(['body/id', `a site id has at most ${MAX_SITE_ID_LENGTH} characters (its fence id is '${FENCE_PREFIX}{id}')`]);
+    }
+    const fenceId = arrivalFenceId(s.id);
+    const shape: GeofenceShape = s.shape ?? { type: 'circle', center: s.location, radiusM: s.radiusM ?? DEFAULT_ARRIVAL_RADIUS_M };
+    const [siteRows] = await db.transaction([
+      {
+        sql: `INSERT INTO sites (tenant_id, id, name, address, lon, lat, customer_id, geofence_id)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${SITE_COLUMNS}`,
+        params: [tenantId, s.id, s.name, s.address ?? null, s.location[0], s.location[1], s.customerId ?? null, fenceId],
+      },
+      {
+        sql: 'INSERT INTO geofences (tenant_id, id, name, site_id, shape) VALUES ($1, $2, $3, $4, $5::jsonb)',
+        params: [tenantId, fenceId, s.name, s.id, JSON.stringify(shape)],
+      },
+    ]);
+    publishChanged(bus, tenantId, 'geofence', fenceId, 'upsert');
+    publishChanged(bus, tenantId, 'site', s.id, 'upsert');
+    return reply.code(201).send(toSite((siteRows as SiteRow[])[0]!));
+  });
+
+  app.get('/sites', {
+    config: { access: { roles: READERS } },
+    schema: { tags, summary: 'List sites', response: withProblems({ 200: Type.Array(Site) }) },
+  }, async (request) => {
+    const rows = await db.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE tenant_id = $1 ORDER BY id`, [tenantOf(request)]);
+    return rows.map(toSite);
+  });
+
+  app.get('/sites/:id', {
+    config: { access: { roles: READERS } },
+    schema: { tags, summary: 'Get a site', params: IdParams, response: withProblems({ 200: Site }) },
+  }, async (request) => {
+    const [row] = await db.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE tenant_id = $1 AND id = $2`, [
+      tenantOf(request), request.params.id,
+    ]);
+    if (!row) throw NotFound(['site', request.params.id]);
+    return toSite(row);
+  });
+
+  app.delete('/sites/:id', {
+    config: { access: { roles: DISPATCH_WRITERS } },
+    schema: {
+      tags,
+      summary: 'Delete a site and its geofences (refused with 409 while jobs refer to it)',
+      params: IdParams,
+      response: withProblems({ 204: NoContent }),
+    },
+  }, async (request, reply) => {
+    const tenantId = tenantOf(request);
+    const { id } = request.params;
+    // One statement, so the fences go only with the site; jobs' foreign key refuses the whole thing (23503 → 409).
+    const [result] = await db.query<{ deleted: number; fences: string[] }>(
+      `WITH gone AS (DELETE FROM sites WHERE tenant_id = $1 AND id = $2 RETURNING id, geofence_id),
+            fences AS (DELETE FROM geofences g USING gone
+                       WHERE g.tenant_id = $1 AND (g.id = gone.geofence_id OR g.site_id = gone.id) RETURNING g.id)
+       SELECT (SELECT count(*) FROM gone)::int AS deleted,
+              COALESCE((SELECT array_agg(id ORDER BY id) FROM fences), '{}'::text[]) AS fences`,
+      [tenantId, id],
+    );
+    if (!result || result.deleted === 0) throw NotFound(['site', id]);
+    for (const fenceId of result.fences) publishChanged(bus, tenantId, 'geofence', fenceId, 'delete');
+    publishChanged(bus, tenantId, 'site', id, 'delete');
+    return reply.code(204).send(null);
+  });
+};

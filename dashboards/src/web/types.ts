@@ -1,0 +1,40 @@
+import type { Position } from '@fieldtrace/protocol';
+
+/** What the API serves, as the page uses it. Types only: nothing from the protocol package is loaded in the browser. */
+export type {
+  EtaUpdate, GeofenceEvent, Job, JobStatus, JobStatusChange, LiveItem, Position, Site, Vehicle,
+} from '@fieldtrace/protocol';
+
+/** `GET /v1/positions/latest` rows: a Position plus the vehicle its device is fitted to. */
+export type LatestPosition = Position & { vehicleId: string | null };
+
+/** `GET /v1/events` rows. */
+export interface StoredEvent {
+  id: string;
+  kind: string;
+  ts: number;
+  deviceId: string | null;
+  vehicleId: string | null;
+  jobId: string | null;
+  geofenceId: string | null;
+  late: boolean;
+  data: unknown;
+}
+
+/** `GET /v1/geofences.geojson`: circles are Points with a radius, polygons are Polygons. */
+export interface FenceFeature {
+  type: 'Feature';
+  id: string;
+  geometry: { type: 'Point'; coordinates: [number, number] } | { type: 'Polygon'; coordinates: [number, number][][] };
+  properties: { id: string; name: string; siteId: string | null; radiusM?: number };
+}
+export interface FenceCollection {
+  type: 'FeatureCollection';
+  features: FenceFeature[];
+}
+
+/** `config.json` next to index.html. */
+export interface PageConfig {
+  tileUrl: string | null;
+  tileAttribution: string | null;
+}

@@ -1,0 +1,13 @@
+export { buildSimulator, NoCredentials, type Simulator, type SimulatorDeps, type SimulatorStats } from './simulator.js';
+export { SimulatorConfig } from './config.js';
+export { generateFleet, SITE_RADIUS_M, type Fleet, type FleetDevice, type FleetJob, type FleetOptions, type FleetSite, type FleetVehicle } from './sim/fleet.js';
+export { provisionFleet, ProvisionFailed, type DeviceCredentials, type ProvisionOptions } from './sim/provision.js';
+export { createDevicePublisher, type DevicePublisher, type PublisherOptions, type PublisherState } from './sim/publisher.js';
+export { createTruck, advance, takeSendable, DEFAULT_TRUCK_MODEL, type Truck, type TruckInit, type TruckModelConfig, type TruckSite } from './sim/truck.js';
+export { createDrone, advanceDrone, DEFAULT_DRONE_MODEL, type Drone, type DroneInit, type DroneModelConfig } from './sim/drone.js';
+export { Outbox, type UplinkEnvelope } from './sim/outbox.js';
+export { createRng, deriveSeed, type Rng } from './sim/rng.js';
+export { loadRoadGraph, defaultOsmPbfPath, type RoadGraphOptions } from './osm/load-road-graph.js';
+export { shortestPath, type RoutePath } from './osm/astar.js';
+export { nearestNode, type RoadGraph } from './osm/road-graph.js';
+export { syntheticGrid } from './osm/synthetic-grid.js';

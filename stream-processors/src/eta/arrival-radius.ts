@@ -1,0 +1,19 @@
+import { haversineM, pointInPolygon, type GeofenceShape } from '@fieldtrace/protocol';
+import { nearestEdgeM } from '../geometry/edge-distance.js';
+
+/** A site without a fence: the default fence radius a site gets on creation (protocol `SiteInput.radiusM`). */
+export const DEFAULT_ARRIVAL_RADIUS_M = 60;
+
+/**
+ * Radius around a site's location within which a vehicle is certainly inside the site's fence, so its ETA is 0:
+ * for a circle, the part of the circle around the location; for a polygon, the distance from the location to
+ * the nearest edge (0 when the location lies outside its own fence, which the API should not allow).
+ */
+export function arrivalRadiusM(siteLat: number, siteLon: number, shape: GeofenceShape | undefined): number {
+  if (!shape) return DEFAULT_ARRIVAL_RADIUS_M;
+  if (shape.type === 'circle') {
+    return Math.max(0, shape.radiusM - haversineM(siteLat, siteLon, shape.center[1], shape.center[0]));
+  }
+  if (!pointInPolygon(siteLon, siteLat, shape.coordinates)) return 0;
+  return nearestEdgeM(siteLat, siteLon, shape.coordinates);
+}

@@ -1,0 +1,10 @@
+export { buildProcessors, type Processors, type ProcessorsDeps, type ProcessorsOptions, type ProcessorsStats } from './adapter.js';
+export { ProcessorsConfigSchema, type ProcessorsConfig } from './config.js';
+export { FleetLoadFailed } from './errors.js';
+export * from './fleet/fleet-directory.js';
+export * from './geofence/compiled-fence.js';
+export * from './geofence/fence-index.js';
+export * from './geofence/geofence-core.js';
+export * from './eta/eta-core.js';
+export * from './eta/arrival-radius.js';
+export { nearestEdgeM } from './geometry/edge-distance.js';

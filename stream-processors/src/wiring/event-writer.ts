@@ -1,0 +1,125 @@
+import type { GeofenceEvent } from '@fieldtrace/protocol';
+import type { Db } from '@fieldtrace/store';
+import type { Logger } from '@fieldtrace/service-kit';
+
+export interface EventWriterOptions {
+  flushIntervalMs: number;
+  maxBatch: number;
+  /** Beyond this many unwritten events (database down), the oldest are dropped and counted. */
+  maxPending: number;
+}
+
+export const DEFAULT_WRITER_OPTIONS: EventWriterOptions = { flushIntervalMs: 100, maxBatch: 200, maxPending: 100_000 };
+
+export interface EventWriterStats {
+  stored: number;
+  pending: number;
+  flushes: number;
+  flushErrors: number;
+  dropped: number;
+}
+
+export interface EventWriter {
+  add(event: GeofenceEvent): void;
+  /** Writes everything added so far (waits for a write already under way). */
+  flush(): Promise<void>;
+  start(): void;
+  close(): Promise<void>;
+  stats(): EventWriterStats;
+}
+
+const COLUMNS_PER_ROW = 9;
+const sqlBySize = new Map<number, string>();
+
+/** One multi-row INSERT per batch; ids are deterministic, so a retried or replayed batch stores each event once. */
+function insertSql(rows: number): string {
+  let sql = sqlBySize.get(rows);
+  if (sql) return sql;
+  const values: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const p = r * COLUMNS_PER_ROW;
+    values.push(
+      `($${p + 1}, $${p + 2}, 'geofence', to_timestamp($${p + 3}::float8 / 1000), $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}::jsonb)`,
+    );
+  }
+  sql = `INSERT INTO events (id, tenant_id, kind, ts, device_id, vehicle_id, job_id, geofence_id, late, data) VALUES ${values.join(', ')} ON CONFLICT (id) DO NOTHING`;
+  sqlBySize.set(rows, sql);
+  return sql;
+}
+
+/** Batches geofence events into the `events` table: every flushIntervalMs, or at once when maxBatch are waiting. */
+export function createEventWriter(db: Db, logger: Logger, opts: EventWriterOptions = DEFAULT_WRITER_OPTIONS): EventWriter {
+  let pending: GeofenceEvent[] = [];
+  let inFlight: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const stats: EventWriterStats = { stored: 0, pending: 0, flushes: 0, flushErrors: 0, dropped: 0 };
+
+  async function writeBatch(batch: GeofenceEvent[]): Promise<void> {
+    const params: unknown[] = [];
+    for (const e of batch) {
+      params.push(e.id, e.tenantId, e.ts, e.deviceId, e.vehicleId ?? null, e.jobId ?? null, e.geofenceId, e.late, JSON.stringify(e));
+    }
+    try {
+      await db.query(insertSql(batch.length), params);
+      stats.stored += batch.length;
+      stats.flushes++;
+    } catch (err) {
+      stats.flushErrors++;
+      // Put the batch back in front, in order, for the next flush; past the cap drop the oldest, loudly.
+      pending = batch.concat(pending);
+      const excess = pending.length - opts.maxPending;
+      if (excess > 0) {
+        pending.splice(0, excess);
+        stats.dropped += excess;
+      }
+      logger.warn({ err, rows: batch.length, pending: pending.length, dropped: stats.dropped }, 'geofence event write failed; will retry');
+    }
+  }
+
+  function drain(): Promise<void> {
+    if (inFlight) return inFlight;
+    if (pending.length === 0) return Promise.resolve();
+    const errorsBefore = stats.flushErrors;
+    const batch = pending.length <= opts.maxBatch ? pending : pending.slice(0, opts.maxBatch);
+    pending = batch === pending ? [] : pending.slice(opts.maxBatch);
+    inFlight = writeBatch(batch).finally(() => {
+      inFlight = null;
+      // Under load the next full batch goes straight away rather than waiting for the timer.
+      if (pending.length >= opts.maxBatch && stats.flushErrors === errorsBefore) void drain();
+    });
+    return inFlight;
+  }
+
+  async function flush(): Promise<void> {
+    // Bounded: each round writes one batch or fails; a failing database ends the loop instead of spinning.
+    const errorsBefore = stats.flushErrors;
+    while (inFlight || pending.length > 0) {
+      await drain();
+      if (stats.flushErrors !== errorsBefore) return;
+    }
+  }
+
+  return {
+    add(event) {
+      pending.push(event);
+      if (pending.length >= opts.maxBatch && !inFlight) void drain();
+    },
+    flush,
+    start() {
+      timer ??= setInterval(() => {
+        if (pending.length > 0 && !inFlight) void drain();
+      }, opts.flushIntervalMs);
+      timer.unref();
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await flush();
+      if (pending.length > 0) logger.error({ lost: pending.length }, 'geofence events not written at shutdown');
+    },
+    stats() {
+      stats.pending = pending.length;
+      return { ...stats };
+    },
+  };
+}
