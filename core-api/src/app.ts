@@ -53,7 +53,7 @@ export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
   const { db, bus, clock, logger } = deps;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    // Ids are case-sensitive and a trailing slash is a typo, not a different resource.
+    // `/v1/jobs/` is a typo for `/v1/jobs`, not a different resource.
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
   })
@@ -70,17 +70,20 @@ export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
   app.register(authPlugin, { keys });
   app.register(openApiPlugin, { version: API_VERSION });
 
-  app.get('/healthz', {
-    config: { access: 'public' },
-    schema: { tags: ['health'], security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
-  }, async () => ({ status: 'ok' as const }));
+  // Inside a plugin so it is declared after the OpenAPI hook is in place (a root-level route would be missed).
+  app.register(async (scope) => {
+    scope.get('/healthz', {
+      config: { access: 'public' },
+      schema: { tags: ['health'], summary: 'Liveness', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    }, async () => ({ status: 'ok' as const }));
+  });
 
   const routeDeps: RouteDeps = { db, bus, clock, etas };
   for (const context of CONTEXTS) app.register(context, { prefix: '/v1', ...routeDeps });
 
   if (config.DASHBOARD_DIR) {
     const root = config.DASHBOARD_DIR;
-    // In its own context so its `sendFile` decorator does not meet swagger-ui's.
+    // Encapsulated, so the static handler's decorators stay out of the API's context (swagger-ui has its own).
     app.register(async (scope) => {
       await scope.register(fastifyStatic, { root, prefix: '/', index: ['index.html'] });
     });
@@ -103,7 +106,7 @@ export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
       try {
         await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
       } catch (err) {
-        throw explainListenError(err, 'core-api HTTP', config.HTTP_PORT);
+        throw explainListenError(err, 'core-api HTTP', config.HTTP_PORT, 'HTTP_PORT');
       }
       const address = app.server.address();
       if (address === null || typeof address === 'string') return String(address);

@@ -190,6 +190,8 @@ export function buildSimulator(config: SimulatorConfig, deps: SimulatorDeps): Si
         now,
       });
       const secrets = await credentialsFor(fleet);
+      // Closed (a signal) while the graph loaded or the API answered: connect nothing.
+      if (closed) return;
       const models = createDeviceModels({
         fleet,
         graph,

@@ -69,7 +69,8 @@ test('a van driving into its site: an enter on the bus and in `events`, and ETAs
     const [lat, lon] = offsetLatLon(start[0], start[1], 0, 50 * k);
     bus.publish(busTopic('acme', 'position'), position(lat, lon, T0 + k * 5000));
   }
-
+  // Geofence events are announced on the bus once they are committed to the event log.
+  await processors.flush();
   const transitions = geofenceEvents.filter((e) => e.tenantId === 'acme').map((e) => e.transition);
   assert.deepEqual(transitions, ['enter', 'exit']);
   const enter = geofenceEvents[0]!;
@@ -83,7 +84,6 @@ test('a van driving into its site: an enter on the bus and in `events`, and ETAs
   assert.equal(etaUpdates[0]!.basedOnTs, T0);
   assert.ok(etaUpdates[0]!.secondsToGo > 60 && etaUpdates[0]!.secondsToGo < 300, `first ETA ${etaUpdates[0]!.secondsToGo} s for 1 km`);
 
-  await processors.flush();
   const rows = await db.query<{ id: string; kind: string; ts: Date; job_id: string; geofence_id: string; vehicle_id: string; data: GeofenceEvent }>(
     "SELECT id, kind, ts, job_id, geofence_id, vehicle_id, data FROM events WHERE tenant_id = 'acme' ORDER BY ts",
   );
@@ -106,6 +106,7 @@ test('a geofence created at run time is active after its EntityChanged, without 
 
   const before = geofenceEvents.length;
   bus.publish(busTopic('acme', 'position'), position(lat, lon, T0 + 3_600_000));
+  await processors.flush();
   const fresh = geofenceEvents.slice(before);
   assert.deepEqual(fresh.map((e) => [e.geofenceId, e.transition]), [['gf-depot', 'enter']]);
   assert.equal(fresh[0]!.siteId, undefined);
@@ -123,6 +124,7 @@ test('a tenant created after start is loaded when its first position arrives', a
   bus.publish(busTopic('newco', 'position'), position(far[0], far[1], T0, 'newco'));
   await processors.flush();
   bus.publish(busTopic('newco', 'position'), position(lat, lon, T0 + 60_000, 'newco'));
+  await processors.flush();
   const mine = geofenceEvents.filter((e) => e.tenantId === 'newco');
   assert.deepEqual(mine.map((e) => [e.geofenceId, e.transition, e.jobId]), [['gf-site1', 'enter', 'job1']]);
   assert.ok(etaUpdates.some((u) => u.tenantId === 'newco' && u.jobId === 'job1'));

@@ -67,7 +67,9 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     },
     directory,
   );
-  const writer = createEventWriter(db, logger, deps.writer ?? DEFAULT_WRITER_OPTIONS);
+  const writer = createEventWriter(db, logger, deps.writer ?? DEFAULT_WRITER_OPTIONS, (batch) => {
+    for (let i = 0; i < batch.length; i++) bus.publish(topicsOf(batch[i]!.tenantId).geofence, batch[i]);
+  });
   const sync = createFleetSync(db, logger, directory, geo);
   const geoOut: GeofenceEvent[] = [];
   const etaOut: EtaUpdate[] = [];
@@ -96,11 +98,8 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     if (directory.tenant(p.tenantId) === undefined) sync.discoverTenant(p.tenantId);
 
     if (stepGeofence(geo, p, geoOut) > 0) {
-      const topic = topicsOf(p.tenantId).geofence;
-      for (let i = 0; i < geoOut.length; i++) {
-        bus.publish(topic, geoOut[i]);
-        writer.add(geoOut[i]!);
-      }
+      // Published by the writer once committed to the event log.
+      for (let i = 0; i < geoOut.length; i++) writer.add(geoOut[i]!);
       geoOut.length = 0;
     }
     if (stepEta(eta, p, etaOut) > 0) {

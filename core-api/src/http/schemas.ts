@@ -16,9 +16,18 @@ export const Problem = Type.Object(
 
 export const IdParams = Type.Object({ id: Id });
 
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+});
+
 /** Adds the problem body for every error status so the OpenAPI document says what a failure looks like. */
-export function withProblems<R extends Record<number, TSchema>>(responses: R): R & { '4xx': TSchema; '5xx': TSchema } {
-  return { ...responses, '4xx': Type.Ref('Problem'), '5xx': Type.Ref('Problem') };
+export function withProblems<R extends Record<number, TSchema>>(responses: R) {
+  return {
+    ...responses,
+    '4xx': problemResponse('client error (RFC 9457 problem)'),
+    '5xx': problemResponse('server error (RFC 9457 problem)'),
+  };
 }
 
 export const NoContent = Type.Null({ description: 'no content' });

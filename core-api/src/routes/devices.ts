@@ -67,6 +67,25 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     return toDevice(row);
   });
 
+  app.post('/devices/:id/secret', {
+    config: { access: { roles: PROVISIONERS } },
+    schema: {
+      tags,
+      summary: 'Issue a new MQTT secret for a device (the old one stops working at its next connect); returned once',
+      params: IdParams,
+      response: withProblems({ 201: Provisioned }),
+    },
+  }, async (request, reply) => {
+    const tenantId = tenantOf(request);
+    const secret = newDeviceSecret();
+    const [row] = await db.query<DeviceRow>(
+      `UPDATE devices SET secret_hash = $3 WHERE tenant_id = $1 AND id = $2 RETURNING ${DEVICE_COLUMNS}`,
+      [tenantId, request.params.id, sha256Hex(secret)],
+    );
+    if (!row) throw NotFound(['device', request.params.id]);
+    return reply.code(201).send({ device: toDevice(row), secret, mqttUsername: deviceUsername(tenantId, request.params.id) });
+  });
+
   app.delete('/devices/:id', {
     config: { access: { roles: PROVISIONERS } },
     schema: {

@@ -55,6 +55,8 @@ async function loadWorld(session: Session): Promise<void> {
   fleet.replace(fleet.vehicles, vehicles);
   fleet.learnDevices(latest);
   fleet.setEtas(etas);
+  fleet.fenceNames.clear();
+  for (const f of fences.features) fleet.fenceNames.set(f.id, f.properties.name);
   map.setFences(fences);
   map.setSites(fleet.sites.values());
   const now = Date.now();

@@ -23,6 +23,8 @@ export class Fleet {
   readonly positions = new Map<string, Position>();
   /** Which vehicle each device is fitted to, learnt from /v1/positions/latest. */
   readonly deviceVehicle = new Map<string, string>();
+  /** Geofence names by id, for events on fences that belong to no site. */
+  readonly fenceNames = new Map<string, string>();
 
   replace<T extends { id: string }>(map: Map<string, T>, items: readonly T[]): void {
     map.clear();
@@ -73,6 +75,10 @@ export class Fleet {
 
   siteLabel(siteId: string | undefined | null): string | null {
     return siteId ? (this.sites.get(siteId)?.name ?? siteId) : null;
+  }
+
+  placeLabel(siteId: string | undefined | null, geofenceId: string): string {
+    return this.siteLabel(siteId) ?? this.fenceNames.get(geofenceId) ?? geofenceId;
   }
 
   onlineCount(now: number): number {

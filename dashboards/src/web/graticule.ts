@@ -1,8 +1,8 @@
 import { L, type Leaflet } from './leaflet.js';
 
-/** Degree steps for the grid, coarse to fine; the first that gives at least ~4 lines across the view is used. */
-const STEPS = [30, 10, 5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001];
-const MIN_LINES = 4;
+/** Degree steps for the grid, coarse to fine; the finest whose lines stay MIN_SPACING_PX apart is used. */
+const STEPS = [30, 10, 5, 2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005];
+const MIN_SPACING_PX = 90;
 
 /**
  * A lat/lon grid drawn when there is no tile layer, so a map with no internet still has a sense of place and
@@ -19,8 +19,13 @@ export function addGraticule(map: Leaflet.Map): Leaflet.LayerGroup {
     const north = Math.min(85, b.getNorth());
     const west = Math.max(-180, b.getWest());
     const east = Math.min(180, b.getEast());
-    const span = Math.min(north - south, east - west);
-    const step = STEPS.find((s) => span / s >= MIN_LINES) ?? STEPS[STEPS.length - 1]!;
+    const size = map.getSize();
+    const pxPerDegree = Math.min(size.x / Math.max(1e-9, east - west), size.y / Math.max(1e-9, north - south));
+    let step = STEPS[0]!;
+    for (const s of STEPS) {
+      if (s * pxPerDegree < MIN_SPACING_PX) break;
+      step = s;
+    }
     const decimals = Math.max(0, -Math.floor(Math.log10(step)));
     for (let lat = Math.ceil(south / step) * step; lat <= north; lat += step) {
       L.polyline([[lat, west], [lat, east]], style).addTo(layer);

@@ -18,7 +18,7 @@ export class EventFeed {
   geofence(e: GeofenceEvent): void {
     if (!this.remember(e.id)) return;
     const who = this.fleet.vehicleLabel(e.vehicleId, e.deviceId);
-    const where = this.fleet.siteLabel(e.siteId) ?? e.geofenceId;
+    const where = this.fleet.placeLabel(e.siteId, e.geofenceId);
     const verb = e.transition === 'enter' ? 'arrived at' : 'left';
     const item = this.item(e.ts, [el('strong', undefined, who), ' ', el('span', e.transition, verb), ` ${where}`]);
     if (e.late) item.append(' ', el('span', 'late', '(delayed report)'));

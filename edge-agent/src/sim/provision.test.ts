@@ -69,26 +69,22 @@ test('provisioning creates vehicles and sites, then devices (returning their sec
   assert.equal(gs.vehicleId, undefined, 'a ground station has no vehicle');
 });
 
-test('re-running keeps existing entities and re-creates existing devices to obtain a fresh secret', async () => {
+test('re-running keeps existing entities and issues a fresh secret for an existing device, keeping the device', async () => {
   const existing = new Set(['dev-truck-02']);
   const api = fakeApi((call) => {
-    if (call.method === 'DELETE') {
-      existing.delete(call.path.split('/').pop()!);
-      return new Response(null, { status: 204 });
-    }
     if (call.path === '/v1/devices') {
       const id = String(call.body!.id);
       if (existing.has(id)) return json(409, { code: 'FT_CONFLICT' });
       return json(201, { device: { id }, secret: `fresh-${id}`, mqttUsername: `demo/d/${id}` });
     }
+    const rotate = /^\/v1\/devices\/([^/]+)\/secret$/.exec(call.path);
+    if (rotate && call.method === 'POST') return json(201, { device: { id: rotate[1] }, secret: `rotated-${rotate[1]}`, mqttUsername: `demo/d/${rotate[1]}` });
     return json(409, { code: 'FT_CONFLICT' });
   });
   const credentials = await provisionFleet({ apiUrl: 'http://api.test', apiKey: 'k', fetch: api.fetch }, fleet);
-  assert.equal(credentials.find((c) => c.deviceId === 'dev-truck-02')!.secret, 'fresh-dev-truck-02');
-  assert.deepEqual(
-    api.calls.filter((c) => c.method === 'DELETE').map((c) => c.path),
-    ['/v1/devices/dev-truck-02'],
-  );
+  assert.equal(credentials.find((c) => c.deviceId === 'dev-truck-02')!.secret, 'rotated-dev-truck-02');
+  assert.equal(credentials.find((c) => c.deviceId === 'dev-truck-01')!.secret, 'fresh-dev-truck-01');
+  assert.equal(api.calls.filter((c) => c.method === 'DELETE').length, 0, 'no device is deleted');
 });
 
 test('an API error stops provisioning with the status and body in the error', async () => {

@@ -28,8 +28,8 @@ interface DeviceCreated {
 
 /**
  * Creates the fleet through core-api and returns every device's MQTT credentials. Safe to re-run: an entity that
- * already exists (409) is kept, except a device, whose secret is only ever returned at creation, so an existing
- * device is deleted and created again to obtain a fresh one.
+ * already exists (409) is kept; for an existing device a new secret is issued (`POST /v1/devices/:id/secret`),
+ * since secrets are returned only once. The device keeps its id and history.
  */
 export async function provisionFleet(options: ProvisionOptions, fleet: Fleet): Promise<DeviceCredentials[]> {
   const call = client(options);
@@ -43,9 +43,8 @@ export async function provisionFleet(options: ProvisionOptions, fleet: Fleet): P
     if (d.vehicleId !== null) body.vehicleId = d.vehicleId;
     let created = await call.create<DeviceCreated>(`device ${d.id}`, '/v1/devices', body);
     if (created === 'exists') {
-      await call.remove(`device ${d.id}`, `/v1/devices/${encodeURIComponent(d.id)}`);
-      created = await call.create<DeviceCreated>(`device ${d.id}`, '/v1/devices', body);
-      if (created === 'exists') throw ProvisionFailed([`device ${d.id}`, 409, 'still exists after delete']);
+      created = await call.create<DeviceCreated>(`device ${d.id} secret`, `/v1/devices/${encodeURIComponent(d.id)}/secret`, {});
+      if (created === 'exists') throw ProvisionFailed([`device ${d.id}`, 409, 'secret rotation refused']);
     }
     return { deviceId: d.id, secret: created.secret, mqttUsername: created.mqttUsername };
   });
@@ -78,11 +77,6 @@ function client(options: ProvisionOptions) {
       }
       if (!res.ok) throw ProvisionFailed([what, res.status, await res.text()]);
       return (await res.json()) as T;
-    },
-    async remove(what: string, path: string): Promise<void> {
-      const res = await doFetch(`${base}${path}`, { method: 'DELETE', headers: { authorization: headers.authorization! } });
-      if (!res.ok && res.status !== 404) throw ProvisionFailed([what, res.status, await res.text()]);
-      await res.body?.cancel();
     },
   };
 }

@@ -16,7 +16,8 @@ async function firstTruck(config: Partial<TruckModelConfig> = {}, seed = 1) {
     { deviceId: 'dev-truck-01', vehicleId: vehicle.id, graph, startNode: vehicle.startNode, jobs, anySites: all, seqStart: 5_000, now: T0, config: { gapPerMin: 0, ...config } },
     rng,
   );
-  return { truck, rng, jobs };
+  const start = { lat: graph.lat[vehicle.startNode]!, lon: graph.lon[vehicle.startNode]! };
+  return { truck, rng, jobs, places: [...all, start] };
 }
 
 /** Runs the model in `stepMs` steps for `durationMs`, publishing whatever the link allows after each step. */
@@ -60,7 +61,8 @@ test('a truck drives to its first job site, parks within 15 m of it and dwells i
 });
 
 test('fixes are valid, in seq order, one per interval, with plausible speeds, accelerations and headings', async () => {
-  const { truck, rng } = await firstTruck({}, 2);
+  const { truck, rng, places } = await firstTruck({}, 2);
+  const awayFromSites = (f: { lat: number; lon: number }) => places.every((p) => haversineM(f.lat, f.lon, p.lat, p.lon) > 100);
   const all = run(truck, rng, T0, 30 * 60_000).flatMap((s) => s.batch);
   const seqs = all.map((e) => e.message.seq);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!, 'seq must increase across all kinds');
@@ -81,7 +83,7 @@ test('fixes are valid, in seq order, one per interval, with plausible speeds, ac
     // Trucks accelerate at ≤ 1 m/s² and brake at ≤ 3.5 m/s² (plus ~0.2 m/s of reported-speed noise).
     assert.ok(Math.abs(b.speed! - a.speed!) < 4.2, `speed jumps ${a.speed} → ${b.speed} m/s in one second`);
     assert.ok(haversineM(a.lat, a.lon, b.lat, b.lon) < 40 + 25, 'position jumps further than any truck moves in 1 s');
-    if (b.speed! < 0.3 && i > 60 && i < fixes.length - 1 && fixes[i + 1]!.speed! < 0.3) stoppedWhileDriving++;
+    if (b.speed! < 0.3 && awayFromSites(b)) stoppedWhileDriving++;
     const ahead = fixes[i + 3];
     if (b.speed! > 8 && ahead && ahead.speed! > 8) {
       headingChecks++;
@@ -89,7 +91,7 @@ test('fixes are valid, in seq order, one per interval, with plausible speeds, ac
       if (Math.abs(((travelled - b.heading! + 540) % 360) - 180) < 45) headingAgrees++;
     }
   }
-  assert.ok(stoppedWhileDriving > 0, 'no stops at all in 30 minutes of city driving');
+  assert.ok(stoppedWhileDriving >= 5, 'no traffic stops in 30 minutes of city driving');
   assert.ok(headingChecks > 100 && headingAgrees / headingChecks > 0.8, `heading matches travel in ${headingAgrees}/${headingChecks}`);
   const top = Math.max(...fixes.map((f) => f.speed!));
   assert.ok(top > 8 && top < 25, `top speed ${top} m/s in Monaco`);

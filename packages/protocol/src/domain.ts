@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id, EventTime } from './messages/common.js';
+import { ID_PATTERN } from './ids.js';
 import { JobStatus } from './messages/derived.js';
 import { GeofenceShape, LonLat } from './geometry.js';
 
@@ -37,8 +38,11 @@ export const DeviceInput = Type.Object(
     kind: DeviceKind,
     vehicleId: Type.Optional(Id),
     profile: Type.Optional(Type.String({ maxLength: 64 })),
-    /** MQTT password; stored as a scrypt hash, never returned. Generated when omitted and returned once. */
-    secret: Type.Optional(Type.String({ minLength: 12, maxLength: 200 })),
+    /**
+     * MQTT password: random data, at least 24 characters (the store keeps its SHA-256, which is only safe for
+     * high-entropy tokens). Generated when omitted; returned once.
+     */
+    secret: Type.Optional(Type.String({ minLength: 24, maxLength: 200 })),
   },
   { additionalProperties: false },
 );
@@ -70,7 +74,8 @@ export const Site = Type.Object({
 export type Site = Static<typeof Site>;
 export const SiteInput = Type.Object(
   {
-    id: Id,
+    /** At most 59 characters: the site's arrival fence is `site-{id}`, and ids are at most 64. */
+    id: Type.String({ pattern: ID_PATTERN, maxLength: 59 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     address: Type.Optional(Type.String({ maxLength: 500 })),
     location: LonLat,

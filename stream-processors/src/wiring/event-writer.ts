@@ -9,7 +9,7 @@ export interface EventWriterOptions {
   maxPending: number;
 }
 
-export const DEFAULT_WRITER_OPTIONS: EventWriterOptions = { flushIntervalMs: 100, maxBatch: 200, maxPending: 100_000 };
+export const DEFAULT_WRITER_OPTIONS: EventWriterOptions = { flushIntervalMs: 25, maxBatch: 200, maxPending: 100_000 };
 
 export interface EventWriterStats {
   stored: number;
@@ -47,8 +47,17 @@ function insertSql(rows: number): string {
   return sql;
 }
 
-/** Batches geofence events into the `events` table: every flushIntervalMs, or at once when maxBatch are waiting. */
-export function createEventWriter(db: Db, logger: Logger, opts: EventWriterOptions = DEFAULT_WRITER_OPTIONS): EventWriter {
+/**
+ * Batches geofence events into the `events` table: every flushIntervalMs, or at once when maxBatch are waiting.
+ * `onStored` sees each batch after it is committed: events are announced only once they are in the event log,
+ * so what the live map showed can always be found again, and a crash loses nothing that was announced.
+ */
+export function createEventWriter(
+  db: Db,
+  logger: Logger,
+  opts: EventWriterOptions = DEFAULT_WRITER_OPTIONS,
+  onStored: (batch: readonly GeofenceEvent[]) => void = () => undefined,
+): EventWriter {
   let pending: GeofenceEvent[] = [];
   let inFlight: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -61,19 +70,25 @@ export function createEventWriter(db: Db, logger: Logger, opts: EventWriterOptio
     }
     try {
       await db.query(insertSql(batch.length), params);
-      stats.stored += batch.length;
-      stats.flushes++;
     } catch (err) {
-      stats.flushErrors++;
-      // Put the batch back in front, in order, for the next flush; past the cap drop the oldest, loudly.
-      pending = batch.concat(pending);
-      const excess = pending.length - opts.maxPending;
-      if (excess > 0) {
-        pending.splice(0, excess);
-        stats.dropped += excess;
-      }
-      logger.warn({ err, rows: batch.length, pending: pending.length, dropped: stats.dropped }, 'geofence event write failed; will retry');
+      requeue(err, batch);
+      return;
     }
+    stats.stored += batch.length;
+    stats.flushes++;
+    onStored(batch);
+  }
+
+  /** Puts a failed batch back in front, in order, for the next flush; past the cap drops the oldest, loudly. */
+  function requeue(err: unknown, batch: GeofenceEvent[]): void {
+    stats.flushErrors++;
+    pending = batch.concat(pending);
+    const excess = pending.length - opts.maxPending;
+    if (excess > 0) {
+      pending.splice(0, excess);
+      stats.dropped += excess;
+    }
+    logger.warn({ err, rows: batch.length, pending: pending.length, dropped: stats.dropped }, 'geofence event write failed; will retry');
   }
 
   function drain(): Promise<void> {

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busFilter, type EntityChanged } from '@fieldtrace/protocol';
 import { silentLogger } from '@fieldtrace/service-kit';
-import { buildApi } from './app.js';
-import { sha256Hex } from './http/tokens.js';
-import { openHarness, recordBus, OPERATOR_KEY, type Harness } from './test-support/harness.js';
+import { buildApi } from '../app.js';
+import { sha256Hex } from './tokens.js';
+import { openHarness, recordBus, OPERATOR_KEY, type Harness } from '../test-support/harness.js';
 
 // One PGlite per file (it takes seconds to start), so related suites share a file and tenants keep them apart.
 let h: Harness;
@@ -120,6 +120,17 @@ describe('authentication, roles and tenants', () => {
   assertProblem(text, 415, 'FT_UNSUPPORTED_MEDIA_TYPE');
 });
 
+test('an unexpected failure is a 500 problem that does not leak the cause', async () => {
+  const failing = { ...h.db, query: () => Promise.reject(new Error('disk on fire at /var/lib/secret')) };
+  const api = buildApi({ HTTP_PORT: 0, HTTP_HOST: '127.0.0.1', LIVE_FLUSH_MS: 50 }, { db: failing, bus: h.bus, logger: silentLogger, clock: h.clock });
+  try {
+    const res = assertProblem(await api.app.inject({ method: 'GET', url: '/v1/vehicles', headers: { 'x-api-key': 'some-key' } }), 500, 'FT_INTERNAL');
+    assert.doesNotMatch(String(res.detail), /disk|secret/);
+  } finally {
+    await api.close();
+  }
+});
+
 test('an unknown route is a 404 problem', async () => {
     const admin = await h.tenant('routes');
     const res = assertProblem(await h.call('GET', '/v1/no-such-thing', admin), 404, 'FT_NOT_FOUND');
@@ -176,6 +187,20 @@ describe('devices', () => {
 
     const missing = await h.call('POST', '/v1/devices', admin, { id: 'x1' });
     assert.match(missing.json().detail, /body\/kind/);
+  });
+
+  test('a new secret can be issued for an existing device; the old one no longer matches', async () => {
+    const first = (await h.call('POST', '/v1/devices', admin, { id: 'rot-1', kind: 'truck' })).json();
+    const analyst = await h.key(admin, 'analyst');
+    assert.equal((await h.call('POST', '/v1/devices/rot-1/secret', analyst, {})).statusCode, 403);
+    const res = await h.call('POST', '/v1/devices/rot-1/secret', admin, {});
+    assert.equal(res.statusCode, 201);
+    const rotated = res.json();
+    assert.notEqual(rotated.secret, first.secret);
+    assert.equal(rotated.mqttUsername, 'fleet/d/rot-1');
+    const [row] = await h.db.query<{ secret_hash: string }>("SELECT secret_hash FROM devices WHERE id = 'rot-1'");
+    assert.equal(row!.secret_hash, sha256Hex(rotated.secret));
+    assert.equal((await h.call('POST', '/v1/devices/nope/secret', admin, {})).statusCode, 404);
   });
 
   test('a duplicate device is 409; deleting one is 204 then 404', async () => {
@@ -247,6 +272,8 @@ describe('documentation, health and the dashboard', () => {
     assert.ok(createJob.responses['201']);
     assert.ok(doc.components.schemas.Problem, 'problem bodies are a named component');
     assert.ok(doc.components.securitySchemes.bearer);
+  assert.ok(doc.paths['/healthz'].get, 'healthz is documented');
+  assert.ok(createJob.responses['4XX'].content['application/problem+json']);
   });
 
   test('Swagger UI is served at /docs', async () => {

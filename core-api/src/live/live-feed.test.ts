@@ -6,8 +6,8 @@ import { WebSocket } from 'ws';
 import { busTopic, type EtaUpdate, type LiveItem, type Position } from '@fieldtrace/protocol';
 import { emptyPositionBatch } from '@fieldtrace/store';
 import { silentLogger } from '@fieldtrace/service-kit';
-import { buildApi } from './app.js';
-import { openHarness, type Harness } from './test-support/harness.js';
+import { buildApi } from '../app.js';
+import { openHarness, type Harness } from '../test-support/harness.js';
 
 let h: Harness;
 const T0 = Date.UTC(2025, 5, 2, 8, 30, 0);

@@ -1,0 +1,2 @@
+export { Samples, median, fmt } from './stats.js';
+export { startPlatformProcess, freePort, scrapeCounter } from './platform-process.js';
