@@ -105,12 +105,12 @@ async function saturation(devices: Device[], p: RunningPlatform) {
   };
   for (const d of devices) for (let i = 0; i < WINDOW; i++) pump(d);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const after = await scrapeCounter(p.metricsUrl, 'ft_ingest_accepted_total{kind="fix"}');
   running = false;
   const elapsed = (Date.now() - start) / 1000;
   const ackedInWindow = acked;
-  await new Promise((r) => setTimeout(r, 1000));
-  const after = await scrapeCounter(p.metricsUrl, 'ft_ingest_accepted_total{kind="fix"}');
-  return { ackedPerS: ackedInWindow / elapsed, storedPerS: (after - before) / (elapsed + 1) };
+  await new Promise((r) => setTimeout(r, 1000)); // let the in-flight windows drain before the next phase
+  return { ackedPerS: ackedInWindow / elapsed, storedPerS: (after - before) / elapsed };
 }
 
 async function main() {

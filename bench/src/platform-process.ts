@@ -35,7 +35,9 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
   const dataDir = mkdtempSync(join(tmpdir(), 'ft-bench-'));
   const operatorKey = randomBytes(32).toString('base64url');
   const main = createRequire(import.meta.url).resolve('@fieldtrace/platform').replace(/index\.js$/, 'main.js');
-  const child = spawn(process.execPath, ['--enable-source-maps', main], {
+  // PLATFORM_NODE_ARGS: extra node flags for the platform process (e.g. --cpu-prof to profile it under load).
+  const nodeArgs = (process.env.PLATFORM_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, main], {
     env: {
       ...process.env, HTTP_PORT: String(http), MQTT_PORT: String(mqtt), INGEST_HTTP_PORT: String(ingestHttp),
       HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1', DATA_DIR: dataDir, SIM_TRUCKS: '0', TENANT_ID: 'bench',

@@ -40,6 +40,7 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     maxRows: config.BATCH_MAX_ROWS,
     flushMs: config.BATCH_FLUSH_MS,
     maxInFlight: db.kind === 'pglite' ? 1 : 2,
+    observe: metrics.observeBatch,
   });
   let broker: EmbeddedBroker | null = null;
   let external: ExternalSubscriber | null = null;

@@ -9,6 +9,8 @@ export interface LaneOptions {
   flushMs: number;
   /** Batches being written at once; PGlite has one connection, PostgreSQL a pool. */
   maxInFlight: number;
+  /** Called per committed batch with the wait of its oldest item (ms, arrival to commit) and its size. */
+  observe?: (oldestWaitMs: number, rows: number) => void;
 }
 
 /**
@@ -25,6 +27,8 @@ export class Lane<T> {
   private timer: NodeJS.Timeout | null = null;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  /** performance.now() when the oldest waiting item arrived. */
+  private oldestAt = 0;
   private readonly write: (items: T[]) => Promise<void>;
   private readonly opts: LaneOptions;
   private readonly logger: Logger;
@@ -40,6 +44,7 @@ export class Lane<T> {
   }
 
   push(item: T, done: Done): void {
+    if (this.items.length === 0) this.oldestAt = performance.now();
     this.items.push(item);
     this.dones.push(done);
     if (this.items.length >= this.opts.maxRows) this.kick();
@@ -69,9 +74,13 @@ export class Lane<T> {
       this.items = this.items.slice(take);
       this.dones = this.dones.slice(take);
     }
+    const oldestAt = this.oldestAt;
+    // What stays behind arrived after the items taken; its age counts from now (a slight undercount under load).
+    this.oldestAt = performance.now();
     this.inFlight++;
     this.write(items).then(
       () => {
+        this.opts.observe?.(performance.now() - oldestAt, items.length);
         for (let i = 0; i < dones.length; i++) dones[i]!();
       },
       (err: Error) => {

@@ -1,4 +1,4 @@
-import { Registry, Counter, Gauge } from 'prom-client';
+import { Registry, Counter, Gauge, Histogram } from 'prom-client';
 import type { RejectReason, UplinkKind } from '@fieldtrace/protocol';
 
 /**
@@ -14,6 +14,9 @@ export class IngestMetrics {
   storeErrors = 0;
   connectedDevices = 0;
   readonly registry = new Registry();
+  /** Arrival of a batch's oldest message to its commit: the longest a device waited for its PUBACK in that batch. */
+  readonly commitLatency: Histogram;
+  readonly batchRows: Histogram;
 
   constructor() {
     const self = this;
@@ -33,9 +36,22 @@ export class IngestMetrics {
     plain('ft_ingest_store_batches_total', 'Batches committed to the store', () => self.storeBatches);
     plain('ft_ingest_store_rows_total', 'Rows offered to the store in committed batches', () => self.storeRows);
     plain('ft_ingest_store_errors_total', 'Batches the store refused (their messages were not acknowledged)', () => self.storeErrors);
+    this.commitLatency = new Histogram({
+      name: 'ft_ingest_commit_latency_seconds', help: 'Per batch: arrival of its oldest message to commit',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+    });
+    this.batchRows = new Histogram({
+      name: 'ft_ingest_batch_rows', help: 'Rows per committed batch',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers: [this.registry],
+    });
     new Gauge({ name: 'ft_ingest_connected_devices', help: 'Devices connected to the embedded broker', registers: [this.registry],
       collect() { this.set(self.connectedDevices); } });
   }
+
+  observeBatch = (oldestWaitMs: number, rows: number): void => {
+    this.commitLatency.observe(oldestWaitMs / 1000);
+    this.batchRows.observe(rows);
+  };
 
   countAccepted(kind: UplinkKind): void {
     this.accepted[kind] = (this.accepted[kind] ?? 0) + 1;

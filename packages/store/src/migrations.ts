@@ -159,9 +159,10 @@ const positionsColumns = /* sql */ `
   fix text NOT NULL,
   sats smallint,
   hdop real,
-  -- Idempotency: the key includes ts because a partitioned table's unique key must contain the partition key;
-  -- a replay carries the same (device, seq, ts), so it is still stored once.
-  PRIMARY KEY (tenant_id, device_id, seq, ts)`;
+  -- One index does two jobs. Idempotency: a replay carries the same (device, ts, seq), so it is stored once (ts must
+  -- be in any unique key of a partitioned table anyway). Reads: a device's track over a time range, and its latest
+  -- fix, are range scans of this same index. A second btree cost ~20% of PGlite's insert rate (measured).
+  PRIMARY KEY (tenant_id, device_id, ts, seq)`;
 
 const messagesColumns = /* sql */ `
   tenant_id text NOT NULL,
@@ -171,7 +172,7 @@ const messagesColumns = /* sql */ `
   ts timestamptz NOT NULL,
   received_at timestamptz NOT NULL,
   body jsonb NOT NULL,
-  PRIMARY KEY (tenant_id, device_id, kind, seq, ts)`;
+  PRIMARY KEY (tenant_id, device_id, kind, ts, seq)`;
 
 function telemetry(caps: ServerCaps): string {
   if (caps.timescale) {
@@ -181,12 +182,10 @@ SELECT create_hypertable('positions', 'ts', chunk_time_interval => interval '1 d
 ALTER TABLE positions SET (timescaledb.compress, timescaledb.compress_segmentby = 'tenant_id, device_id', timescaledb.compress_orderby = 'ts');
 SELECT add_compression_policy('positions', interval '7 days');
 SELECT add_retention_policy('positions', interval '${caps.retentionDays} days');
-CREATE INDEX positions_device_ts ON positions (tenant_id, device_id, ts DESC);
 
 CREATE TABLE device_messages (${messagesColumns});
 SELECT create_hypertable('device_messages', 'ts', chunk_time_interval => interval '1 day');
 SELECT add_retention_policy('device_messages', interval '${caps.retentionDays} days');
-CREATE INDEX device_messages_device_ts ON device_messages (tenant_id, device_id, kind, ts DESC);
 `;
   }
   // Native partitioning: daily partitions are created ahead by ensurePartitions(); the DEFAULT partition
@@ -195,12 +194,10 @@ CREATE INDEX device_messages_device_ts ON device_messages (tenant_id, device_id,
 CREATE TABLE positions (${positionsColumns}) PARTITION BY RANGE (ts);
 CREATE TABLE positions_default PARTITION OF positions DEFAULT;
 CREATE INDEX positions_ts_brin ON positions USING brin (ts);
-CREATE INDEX positions_device_ts ON positions (tenant_id, device_id, ts DESC);
 
 CREATE TABLE device_messages (${messagesColumns}) PARTITION BY RANGE (ts);
 CREATE TABLE device_messages_default PARTITION OF device_messages DEFAULT;
 CREATE INDEX device_messages_ts_brin ON device_messages USING brin (ts);
-CREATE INDEX device_messages_device_ts ON device_messages (tenant_id, device_id, kind, ts DESC);
 `;
 }
 
