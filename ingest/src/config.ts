@@ -22,6 +22,8 @@ export const IngestConfig = Type.Object({
   BATCH_MAX_ROWS: Type.Integer({ minimum: 1, maximum: 50000, default: 5000 }),
   /** ...or when its first row has waited this long (ms). Bounds publish → stored latency at low rates. */
   BATCH_FLUSH_MS: Type.Integer({ minimum: 0, maximum: 5000, default: 10 }),
+  /** Days of raw telemetry kept: TimescaleDB's retention policy, or daily partitions dropped by ingest. */
+  RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 90 }),
   DATABASE_URL: Type.Optional(Type.String()),
   DATA_DIR: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' }),

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import { explainListenError, type Bus, type Clock } from '@fieldtrace/service-kit';
-import type { Db } from '@fieldtrace/store';
+import { dropExpiredPartitions, ensurePartitions, type Db } from '@fieldtrace/store';
 import type { IngestConfig } from './config.js';
 import { IngestMetrics } from './metrics.js';
 import { StoreWriter } from './store-writer.js';
@@ -33,6 +33,8 @@ export interface Ingest {
   close(): Promise<void>;
 }
 
+const PARTITION_MAINTENANCE_MS = 6 * 3600_000;
+
 export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const { db, bus, logger, clock } = deps;
   const metrics = new IngestMetrics();
@@ -45,6 +47,17 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   let broker: EmbeddedBroker | null = null;
   let external: ExternalSubscriber | null = null;
   let http: Server | null = null;
+  let maintenance: NodeJS.Timeout | null = null;
+
+  // Ingest owns the telemetry tables' upkeep: tomorrow's partitions exist before tomorrow, expired ones go.
+  const maintain = async () => {
+    try {
+      await ensurePartitions(db, logger, clock.now());
+      await dropExpiredPartitions(db, logger, clock.now(), config.RETENTION_DAYS);
+    } catch (err) {
+      logger.error({ err }, 'partition maintenance failed; will retry');
+    }
+  };
 
   return {
     metrics,
@@ -68,11 +81,15 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         mqttWsUrl: broker ? `ws://${base}${MQTT_WS_PATH}` : null,
         metricsUrl: `http://${base}/metrics`,
       };
+      await maintain();
+      maintenance = setInterval(maintain, PARTITION_MAINTENANCE_MS);
+      maintenance.unref();
       logger.info({ ...endpoints, mode: external ? 'external-broker' : 'embedded-broker' }, 'ingest listening');
       return endpoints;
     },
     drain: () => writer.drain(),
     async close() {
+      if (maintenance) clearInterval(maintenance);
       if (broker) await broker.close();
       if (external) await external.close();
       await writer.drain();

@@ -5,7 +5,7 @@ import { buildIngest } from './ingest.js';
 
 const config = loadConfig(IngestConfig, process.env);
 const logger = createLogger('ingest', config.LOG_LEVEL);
-const db = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }, logger);
+const db = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, retentionDays: config.RETENTION_DAYS }, logger);
 // Standalone, the processors and the API live in other processes: positions go out over the broker.
 const bus = config.MQTT_URL ? await createMqttBus(config.MQTT_URL, logger, { clientId: `${config.INGEST_CLIENT_ID}-bus` }) : createLocalBus(logger);
 if (!config.MQTT_URL) logger.warn('no MQTT_URL: positions stay inside this process (use the platform launcher for all-in-one)');

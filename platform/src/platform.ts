@@ -50,7 +50,7 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
   const dataDir = configs.platform.DATA_DIR === ':memory:' ? undefined : resolve(configs.platform.DATA_DIR);
   if (!merged.DATABASE_URL && dataDir) mkdirSync(dataDir, { recursive: true });
 
-  const db = await openStore({ databaseUrl: merged.DATABASE_URL, dataDir }, logger.child({ svc: 'store' }));
+  const db = await openStore({ databaseUrl: merged.DATABASE_URL, dataDir, retentionDays: configs.ingest.RETENTION_DAYS }, logger.child({ svc: 'store' }));
   const bus = createLocalBus(logger);
   const ingest = buildIngest(configs.ingest, { db, bus, logger: logger.child({ svc: 'ingest' }), clock });
   const processors = buildProcessors(configs.processors, { db, bus, logger: logger.child({ svc: 'stream-processors' }), clock });

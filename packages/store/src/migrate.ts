@@ -70,3 +70,25 @@ export async function ensurePartitions(db: Db, logger: Logger, now: number, behi
     }
   }
 }
+
+/**
+ * Native partitioning only: drops daily partitions whose whole day is older than `retentionDays` (TimescaleDB does
+ * this itself with its retention policy). Rows that landed in the DEFAULT partition are not expired here.
+ */
+export async function dropExpiredPartitions(db: Db, logger: Logger, now: number, retentionDays: number): Promise<string[]> {
+  const cutoff = new Date(now - retentionDays * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+  const children = await db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+     WHERE p.relname IN ('positions', 'device_messages') AND p.relnamespace = to_regnamespace(current_schema())`,
+  );
+  const dropped: string[] = [];
+  for (const { name } of children) {
+    const m = /_p(\d{8})$/.exec(name);
+    // A partition covers [day, day + 1): expired when the day itself is before the cutoff day.
+    if (!m || m[1]! >= cutoff) continue;
+    await db.exec(`DROP TABLE IF EXISTS ${name}`);
+    dropped.push(name);
+  }
+  if (dropped.length > 0) logger.info({ dropped, retentionDays }, 'expired telemetry partitions dropped');
+  return dropped;
+}

@@ -102,7 +102,9 @@ export class CompiledFence {
   /** Inside the fence shrunk by `marginM`: a fix far enough inside that jitter of that size cannot be the cause. */
   containsShrunk(lat: number, lon: number, marginM: number): boolean {
     if (!this.inBox(lat, lon)) return false;
-    if (this.isCircle) return haversineM(lat, lon, this.centerLat, this.centerLon) <= this.radiusM - marginM;
+    // At most half the radius: a small fence (a 5 m loading bay) must still be enterable by a fix whose accuracy
+    // is worse than its radius.
+    if (this.isCircle) return haversineM(lat, lon, this.centerLat, this.centerLon) <= this.radiusM - Math.min(marginM, this.radiusM / 2);
     if (!pointInPolygon(lon, lat, this.rings)) return false;
     return marginM <= 0 || nearestEdgeM(lat, lon, this.rings, marginM) >= marginM;
   }

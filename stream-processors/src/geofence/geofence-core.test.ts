@@ -124,6 +124,17 @@ test('fences added, reshaped and removed at run time take effect on the next fix
   assert.deepEqual(at(farLat, farLon), ['enter:again']);
 });
 
+test('a small circle can be entered by fixes whose accuracy is worse than its radius', () => {
+  const state = newState();
+  upsertFence(state, 't1', circle('bay', LAT, LON, 8));
+  const outside = offsetLatLon(LAT, LON, 0, 200);
+  const events = run(state, [
+    fixAt(outside[0], outside[1], T0, { accuracy: 12 }),
+    fixAt(LAT, LON, T0 + 10_000, { accuracy: 12 }),
+  ]);
+  assert.deepEqual(events.map((e) => [e.geofenceId, e.transition]), [['bay', 'enter']]);
+});
+
 test('a fix not newer than the device’s last one is ignored and counted', () => {
   const state = newState();
   upsertFence(state, 't1', circle('c', LAT, LON, 100));
