@@ -20,8 +20,8 @@ export function loadConfig<S extends TObject>(schema: S, env: Record<string, str
   if (!check.Check(converted)) {
     const problems = [...check.Errors(converted)].map((e) => {
       const key = e.path.replace(/^\//, '');
-      const given = raw[key];
-      return `${key}: ${e.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+      const given = env[key];
+      return `${key}: ${e.message}${given === undefined || given === '' ? '' : ` (got ${JSON.stringify(given)})`}`;
     });
     throw ConfigInvalid([problems]);
   }
