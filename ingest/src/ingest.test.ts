@@ -154,3 +154,29 @@ test('devices can connect over MQTT-over-WebSocket', async (t) => {
   const rows = await h.db.query("SELECT 1 FROM positions WHERE device_id = 'dev-b'");
   assert.equal(rows.length, 1);
 });
+
+test('a batch of fixes is stored fix by fix, acknowledged once all are committed, and replays dedupe per fix', async (t) => {
+  const h = await startIngest();
+  t.after(() => h.close());
+  const seen: Position[] = [];
+  await h.bus.subscribe(busFilter('position'), (_topic, m) => seen.push(m as Position));
+  const dev = await connectDevice(h.endpoints.mqttUrl, 't1', 'dev-a', h.secrets['dev-a']!);
+  t.after(() => dev.endAsync());
+  const fixes = Array.from({ length: 300 }, (_, i) => fix(i + 1, NOW + i * 1000, 43.73 + i * 1e-5, 7.42));
+  await publishUplink(dev, 't1', 'dev-a', 'fixes', { v: 1, fixes });
+  const [row] = await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM positions WHERE device_id = 'dev-a'");
+  assert.equal(row!.n, 300);
+  assert.deepEqual(seen.map((p) => p.seq), fixes.map((f) => f.seq));
+  // The second half again plus 10 new ones: only the new ones are stored and published.
+  const more = Array.from({ length: 10 }, (_, i) => fix(301 + i, NOW + (300 + i) * 1000, 43.74, 7.42));
+  await publishUplink(dev, 't1', 'dev-a', 'fixes', { v: 1, fixes: [...fixes.slice(150), ...more] });
+  const [after] = await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM positions WHERE device_id = 'dev-a'");
+  assert.equal(after!.n, 310);
+  assert.equal(seen.length, 310);
+  assert.equal(h.ingest.metrics.duplicate.fix, 150);
+  // One bad fix spoils the message: it is dead-lettered whole, nothing of it stored.
+  await publishUplink(dev, 't1', 'dev-a', 'fixes', { v: 1, fixes: [fix(400, NOW, 43.7, 7.4), { ...fix(401, NOW, 43.7, 7.4), lat: 99 }] });
+  const dead = await h.db.query<{ reason: string; detail: string }>('SELECT reason, detail FROM dead_letters');
+  assert.equal(dead.length, 1);
+  assert.match(dead[0]!.detail, /fixes\/1\/lat/);
+});

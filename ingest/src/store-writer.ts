@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { Bus } from '@fieldtrace/service-kit';
-import { busTopic, type GpsFix, type Position, type RejectReason, type UplinkKind, type UplinkMessage } from '@fieldtrace/protocol';
+import { busTopic, type GpsFix, type Position, type RejectReason, type UplinkKind, type UplinkMessages } from '@fieldtrace/protocol';
 import { emptyMessageBatch, emptyPositionBatch, type Db } from '@fieldtrace/store';
 import { Lane, type Done, type LaneOptions } from './lane.js';
 import type { IngestMetrics } from './metrics.js';
+
+/** Uplink kinds stored as JSON documents; fixes (single or batched) go to the positions table. */
+export type MessageKind = Exclude<UplinkKind, 'fix' | 'fixes'>;
 
 interface FixItem {
   tenantId: string;
@@ -15,8 +18,8 @@ interface FixItem {
 interface MessageItem {
   tenantId: string;
   deviceId: string;
-  kind: Exclude<UplinkKind, 'fix'>;
-  message: UplinkMessage;
+  kind: MessageKind;
+  message: UplinkMessages[MessageKind];
   receivedAt: number;
 }
 
@@ -60,7 +63,7 @@ export class StoreWriter {
     this.fixes.push({ tenantId, deviceId, fix, receivedAt }, done);
   }
 
-  addMessage(tenantId: string, deviceId: string, kind: Exclude<UplinkKind, 'fix'>, message: UplinkMessage, receivedAt: number, done: Done): void {
+  addMessage(tenantId: string, deviceId: string, kind: MessageKind, message: UplinkMessages[MessageKind], receivedAt: number, done: Done): void {
     this.messages.push({ tenantId, deviceId, kind, message, receivedAt }, done);
   }
 

@@ -1,4 +1,4 @@
-import { decodeUplink, type UplinkKind, type GpsFix, type UplinkMessage } from '@fieldtrace/protocol';
+import { decodeUplink, type UplinkKind, type GpsFix, type GpsFixBatch, type UplinkMessages } from '@fieldtrace/protocol';
 import type { StoreWriter } from './store-writer.js';
 import type { Done } from './lane.js';
 
@@ -23,5 +23,20 @@ export function handleUplink(
     return;
   }
   if (kind === 'fix') writer.addFix(tenantId, deviceId, decoded.value as GpsFix, receivedAt, done);
-  else writer.addMessage(tenantId, deviceId, kind, decoded.value as UplinkMessage, receivedAt, done);
+  else if (kind === 'fixes') addBatch(writer, tenantId, deviceId, (decoded.value as GpsFixBatch).fixes, receivedAt, done);
+  else writer.addMessage(tenantId, deviceId, kind, decoded.value as UplinkMessages[typeof kind], receivedAt, done);
+}
+
+/** A batch is acknowledged once every fix in it is committed; if any is refused, the whole message is not. */
+function addBatch(writer: StoreWriter, tenantId: string, deviceId: string, fixes: GpsFix[], receivedAt: number, done: Done): void {
+  let waiting = fixes.length;
+  let failed = false;
+  const one: Done = (err) => {
+    if (failed) return;
+    if (err) {
+      failed = true;
+      done(err);
+    } else if (--waiting === 0) done();
+  };
+  for (let i = 0; i < fixes.length; i++) writer.addFix(tenantId, deviceId, fixes[i]!, receivedAt, one);
 }

@@ -1,6 +1,6 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema, Static } from '@sinclair/typebox';
-import { GpsFix } from './messages/gps-fix.js';
+import { GpsFix, GpsFixBatch } from './messages/gps-fix.js';
 import { SensorReading } from './messages/sensor.js';
 import { DeviceStatus } from './messages/status.js';
 import { DroneTelemetry, ImageMetadata } from './messages/drone.js';
@@ -20,6 +20,7 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: RejectRea
 
 export interface UplinkMessages {
   fix: GpsFix;
+  fixes: GpsFixBatch;
   sensor: SensorReading;
   status: DeviceStatus;
   drone: DroneTelemetry;
@@ -27,8 +28,8 @@ export interface UplinkMessages {
 }
 export type UplinkMessage = UplinkMessages[UplinkKind];
 
-/** Larger payloads are refused before parsing; a fix is ~150 bytes, an image record under 1 KiB. */
-export const MAX_PAYLOAD_BYTES = 16 * 1024;
+/** Larger payloads are refused before parsing; a fix is ~150 bytes, a full `fixes` batch under 100 KiB. */
+export const MAX_PAYLOAD_BYTES = 128 * 1024;
 
 const OPEN_BRACE = 0x7b;
 
@@ -59,6 +60,7 @@ export class CompiledSchema<S extends TSchema> {
 
 const uplinkSchemas: { [K in UplinkKind]: CompiledSchema<TSchema> } = {
   fix: new CompiledSchema(GpsFix),
+  fixes: new CompiledSchema(GpsFixBatch),
   sensor: new CompiledSchema(SensorReading),
   status: new CompiledSchema(DeviceStatus),
   drone: new CompiledSchema(DroneTelemetry),

@@ -9,7 +9,7 @@ import { isValidId } from './ids.js';
  */
 export const TOPIC_ROOT = 'ft';
 
-export const UPLINK_KINDS = ['fix', 'sensor', 'status', 'drone', 'image'] as const;
+export const UPLINK_KINDS = ['fix', 'fixes', 'sensor', 'status', 'drone', 'image'] as const;
 export type UplinkKind = (typeof UPLINK_KINDS)[number];
 
 export const DOWNLINK_KINDS = ['config', 'cmd'] as const;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Lat, Lon, uplink } from './common.js';
+import { Lat, Lon, WIRE_VERSION, uplink } from './common.js';
 
 export const FixQuality = Type.Union([
   Type.Literal('none'),
@@ -25,3 +25,16 @@ export const GpsFix = uplink({
   hdop: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
 });
 export type GpsFix = Static<typeof GpsFix>;
+
+/** Most fixes one `fixes` message may carry: a store-and-forward backlog drains in messages of this size at most. */
+export const MAX_FIXES_PER_MESSAGE = 500;
+
+/**
+ * Several fixes in one message (topic kind `fixes`), as an agent sends a backlog or a 10 Hz receiver's output:
+ * one MQTT round trip instead of hundreds. Each fix keeps its own seq and event time; the batch has neither.
+ */
+export const GpsFixBatch = Type.Object(
+  { v: Type.Literal(WIRE_VERSION), fixes: Type.Array(GpsFix, { minItems: 1, maxItems: MAX_FIXES_PER_MESSAGE }) },
+  { additionalProperties: false },
+);
+export type GpsFixBatch = Static<typeof GpsFixBatch>;
