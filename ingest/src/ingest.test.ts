@@ -26,6 +26,11 @@ test('a valid fix is stored, acknowledged and published as a position', async (t
   assert.equal(seen.length, 1);
   assert.equal(seen[0]!.deviceId, 'dev-a');
   assert.equal(seen[0]!.tenantId, 't1');
+
+  // The device's "last seen" follows, written in the background rather than once per message.
+  await h.ingest.close();
+  const [device] = await h.db.query<{ last_seen_at: Date | null }>("SELECT last_seen_at FROM devices WHERE id = 'dev-a'");
+  assert.equal(device!.last_seen_at?.getTime(), h.clock.now());
 });
 
 test('a replayed fix is stored once and published once', async (t) => {

@@ -6,6 +6,7 @@ import { dropExpiredPartitions, ensurePartitions, type Db } from '@fieldtrace/st
 import type { IngestConfig } from './config.js';
 import { IngestMetrics } from './metrics.js';
 import { StoreWriter } from './store-writer.js';
+import { LastSeen } from './last-seen.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { createExternalSubscriber, type ExternalSubscriber } from './external.js';
 import { createIngestHttp, MQTT_WS_PATH } from './http.js';
@@ -38,7 +39,8 @@ const PARTITION_MAINTENANCE_MS = 6 * 3600_000;
 export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   const { db, bus, logger, clock } = deps;
   const metrics = new IngestMetrics();
-  const writer = new StoreWriter(db, bus, metrics, logger, {
+  const lastSeen = new LastSeen(db, logger);
+  const writer = new StoreWriter(db, bus, metrics, lastSeen, logger, {
     maxRows: config.BATCH_MAX_ROWS,
     flushMs: config.BATCH_FLUSH_MS,
     maxInFlight: db.kind === 'pglite' ? 1 : 2,
@@ -48,6 +50,7 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
   let external: ExternalSubscriber | null = null;
   let http: Server | null = null;
   let maintenance: NodeJS.Timeout | null = null;
+  let closed = false;
 
   // Ingest owns the telemetry tables' upkeep: tomorrow's partitions exist before tomorrow, expired ones go.
   const maintain = async () => {
@@ -82,6 +85,7 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
         metricsUrl: `http://${base}/metrics`,
       };
       await maintain();
+      lastSeen.start();
       maintenance = setInterval(maintain, PARTITION_MAINTENANCE_MS);
       maintenance.unref();
       logger.info({ ...endpoints, mode: external ? 'external-broker' : 'embedded-broker' }, 'ingest listening');
@@ -89,10 +93,13 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     },
     drain: () => writer.drain(),
     async close() {
+      if (closed) return;
+      closed = true;
       if (maintenance) clearInterval(maintenance);
       if (broker) await broker.close();
       if (external) await external.close();
       await writer.drain();
+      await lastSeen.close();
       if (http) await new Promise<void>((resolve) => http!.close(() => resolve()));
     },
   };

@@ -4,6 +4,7 @@ import { busTopic, type GpsFix, type Position, type RejectReason, type UplinkKin
 import { emptyMessageBatch, emptyPositionBatch, type Db } from '@fieldtrace/store';
 import { Lane, type Done, type LaneOptions } from './lane.js';
 import type { IngestMetrics } from './metrics.js';
+import type { LastSeen } from './last-seen.js';
 
 /** Uplink kinds stored as JSON documents; fixes (single or batched) go to the positions table. */
 export type MessageKind = Exclude<UplinkKind, 'fix' | 'fixes'>;
@@ -49,11 +50,13 @@ export class StoreWriter {
   private readonly db: Db;
   private readonly bus: Bus;
   private readonly metrics: IngestMetrics;
+  private readonly lastSeen: LastSeen;
 
-  constructor(db: Db, bus: Bus, metrics: IngestMetrics, logger: Logger, opts: LaneOptions) {
+  constructor(db: Db, bus: Bus, metrics: IngestMetrics, lastSeen: LastSeen, logger: Logger, opts: LaneOptions) {
     this.db = db;
     this.bus = bus;
     this.metrics = metrics;
+    this.lastSeen = lastSeen;
     this.fixes = new Lane((items) => this.writeFixes(items), opts, logger);
     this.messages = new Lane((items) => this.writeMessages(items), opts, logger);
     this.deadLetters = new Lane((items) => this.writeDeadLetters(items), { ...opts, maxInFlight: 1 }, logger);
@@ -109,6 +112,7 @@ export class StoreWriter {
       }
       this.metrics.countAccepted('fix');
       const { tenantId, deviceId, fix, receivedAt } = items[i]!;
+      this.lastSeen.mark(tenantId, deviceId, receivedAt);
       const position: Position = {
         v: 1, tenantId, deviceId, seq: fix.seq, ts: fix.ts, receivedAt, lat: fix.lat, lon: fix.lon,
         alt: fix.alt, accuracy: fix.accuracy, speed: fix.speed, heading: fix.heading, fix: fix.fix,
@@ -138,6 +142,7 @@ export class StoreWriter {
         continue;
       }
       this.metrics.countAccepted(it.kind);
+      this.lastSeen.mark(it.tenantId, it.deviceId, it.receivedAt);
       this.bus.publish(busTopic(it.tenantId, it.kind), { tenantId: it.tenantId, deviceId: it.deviceId, ...it.message });
     }
   }
