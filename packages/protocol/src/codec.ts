@@ -26,7 +26,8 @@ export interface UplinkMessages {
   drone: DroneTelemetry;
   image: ImageMetadata;
 }
-export type UplinkMessage = UplinkMessages[UplinkKind];
+/** One record as born on a device (every kind but the `fixes` batch): it carries its own `seq` and `ts`. */
+export type UplinkMessage = UplinkMessages[Exclude<UplinkKind, 'fixes'>];
 
 /** Larger payloads are refused before parsing; a fix is ~150 bytes, a full `fixes` batch under 100 KiB. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
