@@ -1,6 +1,8 @@
 import type { UplinkKind, UplinkMessages } from '@fieldtrace/protocol';
 
-export type UplinkEnvelope = { [K in UplinkKind]: { kind: K; message: UplinkMessages[K] } }[UplinkKind];
+// One record per envelope: the simulator never sends the batched `fixes` kind.
+type RecordKind = Exclude<UplinkKind, 'fixes'>;
+export type UplinkEnvelope = { [K in RecordKind]: { kind: K; message: UplinkMessages[K] } }[RecordKind];
 
 /**
  * A device's store-and-forward buffer: messages wait here, in birth order, while the link is down or the

@@ -1,0 +1,15 @@
+export { createMavlinkSource, type MavlinkLink, type MavlinkSource, type MavlinkSourceConfig, type MavlinkSourceDeps } from './mavlink-source.js';
+export { MavlinkMapper, type MapperOptions } from './mapper.js';
+export { PacketDecoder, type DecodedMessage, type DecoderOptions, type DecodeReject } from './packet-decoder.js';
+export { TlogFramer, type TlogRecord } from './tlog-framer.js';
+export { replayTlog, type ReplayOptions } from './tlog-replay.js';
+export { RawFrameSplitter } from './raw-splitter.js';
+export { SignatureChecker, signingKeyFromPassphrase, type SignatureVerdict } from './signing.js';
+export { MAVLINK_REGISTRY, messageName } from './registry.js';
+export { flightModeName, isArmed, isVehicleHeartbeat } from './flight-modes.js';
+export { BootTimeAnchor } from './time-anchor.js';
+export { MAVLINK_UDP_PORT, MavlinkLinkFailed } from './links.js';
+export type { CameraProfile } from './camera-events.js';
+export type { VehicleState } from './vehicle-state.js';
+export { MavlinkConfig, mavlinkSourceConfig } from './config.js';
+export type { SerialPortConstructor, SerialPortLike } from './links.js';

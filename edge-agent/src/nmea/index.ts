@@ -1,0 +1,16 @@
+export { SentenceFramer, FRAMER_REJECT_REASONS } from './sentence-framer.js';
+export type { FramerOptions, FramerCounts, FramerRejectReason } from './sentence-framer.js';
+export { parseSentence } from './sentences.js';
+export type { NmeaSentence, SentenceType, ParseResult, ParseRejectReason } from './sentences.js';
+export { EpochAssembler } from './epoch-assembler.js';
+export type { AssemblerCounts } from './epoch-assembler.js';
+export { KNOTS_TO_MPS, UERE_M } from './epoch.js';
+export type { Epoch, FixMode } from './epoch.js';
+export { epochToFix } from './epoch-to-fix.js';
+export type { FixSkipReason } from './epoch-to-fix.js';
+export { NmeaDecoder } from './nmea-decoder.js';
+export type { DecoderHooks } from './nmea-decoder.js';
+export { buildNmeaSource } from './nmea-source.js';
+export type { NmeaInput, NmeaSource, NmeaSourceConfig, NmeaSourceDeps, ReplayPace } from './nmea-source.js';
+export { openSerialPort } from './serial-input.js';
+export type { SerialLike, SerialOpener, SerialOptions } from './serial-input.js';
