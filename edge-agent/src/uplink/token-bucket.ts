@@ -1,0 +1,33 @@
+import type { Clock } from '@fieldtrace/service-kit';
+
+/** Records per second with a one-second burst; rate 0 means unlimited. Refilled from the injected clock. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly rate: number;
+  private readonly clock: Clock;
+
+  constructor(ratePerS: number, clock: Clock) {
+    this.rate = ratePerS;
+    this.clock = clock;
+    this.tokens = Math.max(1, ratePerS);
+    this.last = clock.now();
+  }
+
+  available(): number {
+    if (this.rate <= 0) return Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    this.tokens = Math.min(Math.max(1, this.rate), this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
+    return Math.floor(this.tokens);
+  }
+
+  take(n: number): void {
+    if (this.rate > 0) this.tokens -= n;
+  }
+
+  /** Milliseconds until one token is available. */
+  waitMs(): number {
+    return this.rate <= 0 ? 0 : Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate));
+  }
+}
