@@ -11,3 +11,7 @@ export { loadRoadGraph, defaultOsmPbfPath, type RoadGraphOptions } from './osm/l
 export { shortestPath, type RoutePath } from './osm/astar.js';
 export { nearestNode, type RoadGraph } from './osm/road-graph.js';
 export { syntheticGrid } from './osm/synthetic-grid.js';
+export * from './agent/index.js';
+export { InputsConfig } from './device/inputs-config.js';
+export { buildSources } from './device/build-sources.js';
+export type { Reading, Source } from './sources/source.js';

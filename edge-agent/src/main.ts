@@ -1,15 +1,27 @@
-import { closeOnSignals, createLogger, loadConfig, systemClock } from '@fieldtrace/service-kit';
+import { closeOnSignals, createLogger, FieldtraceError, loadConfig, systemClock } from '@fieldtrace/service-kit';
 import { SimulatorConfig } from './config.js';
 import { buildSimulator } from './simulator.js';
+import { runDevice } from './device/run-device.js';
 
-const config = loadConfig(SimulatorConfig, process.env);
-const logger = createLogger('edge-agent', config.LOG_LEVEL);
-const simulator = buildSimulator(config, { logger, clock: systemClock });
-closeOnSignals(logger, [{ name: 'simulator', close: () => simulator.close() }]);
+// EDGE_MODE=device runs on a real truck or ground station; the default simulates a fleet.
 try {
-  await simulator.start();
+  if (process.env.EDGE_MODE === 'device') await runDevice(process.env);
+  else await runSimulator();
 } catch (err) {
-  logger.fatal({ err }, 'simulator failed to start');
-  await simulator.close();
+  if (err instanceof FieldtraceError && err.code === 'FT_CONFIG_INVALID') process.stderr.write(`\nedge-agent could not start: ${err.message}\n\n`);
+  else process.stderr.write(`\nedge-agent failed: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
+}
+
+async function runSimulator(): Promise<void> {
+  const config = loadConfig(SimulatorConfig, process.env);
+  const logger = createLogger('edge-agent', config.LOG_LEVEL);
+  const simulator = buildSimulator(config, { logger, clock: systemClock });
+  closeOnSignals(logger, [{ name: 'simulator', close: () => simulator.close() }]);
+  try {
+    await simulator.start();
+  } catch (err) {
+    await simulator.close();
+    throw err;
+  }
 }

@@ -1,0 +1,50 @@
+import { createReadStream } from 'node:fs';
+import type { Logger } from 'pino';
+import { ConfigInvalid, type Clock } from '@fieldtrace/service-kit';
+import type { Source } from '../sources/source.js';
+import { buildNmeaSource, type ReplayPace } from '../nmea/index.js';
+import { buildGpsdSource } from '../gpsd/index.js';
+import { createMavlinkSource, mavlinkSourceConfig, type MavlinkConfig } from '../mavlink/index.js';
+import { createLineSensorSource, createSpreaderSimSource } from '../sensors/index.js';
+import type { InputsConfig } from './inputs-config.js';
+
+/** Turns the device's input settings into sources; every missing setting is reported in one error. */
+export function buildSources(inputs: InputsConfig, mavlink: MavlinkConfig, deps: { clock: Clock; logger: Logger }): Source[] {
+  const problems: string[] = [];
+  const sources: Source[] = [];
+  const pace: ReplayPace =
+    inputs.NMEA_REPLAY_SPEED === 0 ? { mode: 'fast' } : inputs.NMEA_REPLAY_SPEED === 1 ? { mode: 'real-time' } : { mode: 'accelerated', factor: inputs.NMEA_REPLAY_SPEED };
+  switch (inputs.GPS_SOURCE) {
+    case 'nmea-serial':
+      if (!inputs.NMEA_SERIAL_PATH) problems.push('NMEA_SERIAL_PATH: required when GPS_SOURCE=nmea-serial');
+      else sources.push(buildNmeaSource({ input: { kind: 'serial', path: inputs.NMEA_SERIAL_PATH, baudRate: inputs.NMEA_BAUD } }, deps));
+      break;
+    case 'nmea-file': {
+      const file = inputs.NMEA_FILE;
+      if (!file) problems.push('NMEA_FILE: required when GPS_SOURCE=nmea-file');
+      else sources.push(buildNmeaSource({ input: { kind: 'stream', open: () => createReadStream(file), pace } }, deps));
+      break;
+    }
+    case 'nmea-stdin':
+      if (inputs.SENSOR_STDIN) problems.push('SENSOR_STDIN: stdin already carries NMEA (GPS_SOURCE=nmea-stdin)');
+      sources.push(buildNmeaSource({ input: { kind: 'stream', open: () => process.stdin, pace } }, deps));
+      break;
+    case 'gpsd':
+      sources.push(buildGpsdSource({ host: inputs.GPSD_HOST, port: inputs.GPSD_PORT, ...(inputs.GPSD_DEVICE ? { device: inputs.GPSD_DEVICE } : {}) }, { logger: deps.logger }));
+      break;
+    case 'none':
+      break;
+  }
+  if (inputs.MAVLINK_ENABLED) {
+    try {
+      sources.push(createMavlinkSource(mavlinkSourceConfig(mavlink), deps));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (inputs.SENSOR_STDIN) sources.push(createLineSensorSource(process.stdin, deps.clock));
+  if (inputs.SENSOR_SIM) sources.push(createSpreaderSimSource(deps.clock));
+  if (problems.length > 0) throw ConfigInvalid([problems]);
+  if (sources.length === 0) throw ConfigInvalid([['GPS_SOURCE=none and no other input enabled: the agent would have nothing to send']]);
+  return sources;
+}

@@ -1,0 +1,26 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Which inputs a real device reads (EDGE_MODE=device). Names are the environment variables. */
+export const InputsConfig = Type.Object({
+  /** Where fixes come from: an NMEA receiver (serial, a capture file or stdin), gpsd, or none (e.g. MAVLink only). */
+  GPS_SOURCE: Type.Union(
+    [Type.Literal('none'), Type.Literal('nmea-serial'), Type.Literal('nmea-file'), Type.Literal('nmea-stdin'), Type.Literal('gpsd')],
+    { default: 'gpsd' },
+  ),
+  NMEA_SERIAL_PATH: Type.Optional(Type.String({ minLength: 1 })),
+  /** NMEA 0183 says 4800; most modern receivers ship at 9600 or 38400. */
+  NMEA_BAUD: Type.Integer({ minimum: 1200, maximum: 921600, default: 9600 }),
+  NMEA_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Capture replay pace: 0 = as fast as possible, 1 = as recorded, N = N× faster. */
+  NMEA_REPLAY_SPEED: Type.Number({ minimum: 0, maximum: 10000, default: 1 }),
+  GPSD_HOST: Type.String({ default: '127.0.0.1' }),
+  GPSD_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 2947 }),
+  GPSD_DEVICE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Read a drone autopilot over MAVLink too (ground stations); its settings are the MAVLINK_* variables. */
+  MAVLINK_ENABLED: Type.Boolean({ default: false }),
+  /** Sensor lines on stdin (`name=value[unit],... [unix-ms]`); not with GPS_SOURCE=nmea-stdin. */
+  SENSOR_STDIN: Type.Boolean({ default: false }),
+  /** A simulated spreader/OBD source at 1 Hz, for bench setups without the hardware. */
+  SENSOR_SIM: Type.Boolean({ default: false }),
+});
+export type InputsConfig = Static<typeof InputsConfig>;

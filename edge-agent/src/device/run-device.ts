@@ -1,0 +1,16 @@
+import { closeOnSignals, createLogger, loadConfig, systemClock } from '@fieldtrace/service-kit';
+import { AgentConfig, buildAgent } from '../agent/index.js';
+import { MavlinkConfig } from '../mavlink/index.js';
+import { InputsConfig } from './inputs-config.js';
+import { buildSources } from './build-sources.js';
+
+/** EDGE_MODE=device: a real truck or ground station — inputs → durable queue → MQTT. */
+export async function runDevice(env: Record<string, string | undefined>): Promise<void> {
+  const config = loadConfig(AgentConfig, env);
+  const logger = createLogger('edge-agent', config.LOG_LEVEL);
+  const sources = buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger });
+  const agent = buildAgent(config, { logger, clock: systemClock, sources });
+  closeOnSignals(logger, [{ name: 'agent', close: () => agent.close() }]);
+  await agent.start();
+  logger.info({ sources: sources.map((s) => s.name), queueDir: config.QUEUE_DIR }, 'edge agent running');
+}
