@@ -22,6 +22,7 @@ import { siteRoutes } from './routes/sites.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { vehicleRoutes } from './routes/vehicles.js';
+import { imageRoutes } from './routes/images.js';
 import type { RouteDeps } from './routes/deps.js';
 
 export interface CoreApiDeps {
@@ -33,7 +34,7 @@ export interface CoreApiDeps {
 
 /** The config fields buildApi reads; the rest of CoreApiConfig is for main.ts. */
 export type ApiConfig = Pick<CoreApiConfig, 'HTTP_PORT' | 'HTTP_HOST' | 'LIVE_FLUSH_MS'> &
-  Partial<Pick<CoreApiConfig, 'ADMIN_API_KEY' | 'DASHBOARD_DIR'>>;
+  Partial<Pick<CoreApiConfig, 'ADMIN_API_KEY' | 'DASHBOARD_DIR' | 'IMAGE_DIR'>>;
 
 export interface CoreApi {
   app: FastifyInstance;
@@ -80,6 +81,7 @@ export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
 
   const routeDeps: RouteDeps = { db, bus, clock, etas };
   for (const context of CONTEXTS) app.register(context, { prefix: '/v1', ...routeDeps });
+  if (config.IMAGE_DIR) app.register(imageRoutes, { prefix: '/v1', ...routeDeps, imageDir: config.IMAGE_DIR });
 
   if (config.DASHBOARD_DIR) {
     const root = config.DASHBOARD_DIR;

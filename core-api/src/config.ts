@@ -9,6 +9,8 @@ export const CoreApiConfigSchema = Type.Object({
    * to create the first tenant on a fresh database. At least 24 characters so nobody deploys "admin".
    */
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 24 })),
+  /** Where uploaded drone images are kept (resumable uploads at /v1/images); the image routes exist only when set. */
+  IMAGE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** Folder with the dispatcher map (index.html); served at `/` when set. */
   DASHBOARD_DIR: Type.Optional(Type.String({ minLength: 1 })),
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),

@@ -49,6 +49,8 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
   const configs = loadAll(merged);
   const dataDir = configs.platform.DATA_DIR === ':memory:' ? undefined : resolve(configs.platform.DATA_DIR);
   if (!merged.DATABASE_URL && dataDir) mkdirSync(dataDir, { recursive: true });
+  // Uploaded drone images live beside the database (`.data/images` by default).
+  if (!configs.api.IMAGE_DIR && dataDir) configs.api = { ...configs.api, IMAGE_DIR: resolve(dataDir, '..', 'images') };
 
   const db = await openStore({ databaseUrl: merged.DATABASE_URL, dataDir, retentionDays: configs.ingest.RETENTION_DAYS }, logger.child({ svc: 'store' }));
   const bus = createLocalBus(logger);
