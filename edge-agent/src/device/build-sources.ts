@@ -6,12 +6,21 @@ import { buildNmeaSource, type ReplayPace } from '../nmea/index.js';
 import { buildGpsdSource } from '../gpsd/index.js';
 import { createMavlinkSource, mavlinkSourceConfig, type MavlinkConfig } from '../mavlink/index.js';
 import { createLineSensorSource, createSpreaderSimSource } from '../sensors/index.js';
+import { buildImageryWatcher, createPoseHistory, type PoseHistory } from '../imagery/index.js';
+import { join } from 'node:path';
 import type { InputsConfig } from './inputs-config.js';
 
 /** Turns the device's input settings into sources; every missing setting is reported in one error. */
-export function buildSources(inputs: InputsConfig, mavlink: MavlinkConfig, deps: { clock: Clock; logger: Logger }): Source[] {
+export function buildSources(
+  inputs: InputsConfig,
+  mavlink: MavlinkConfig,
+  deps: { clock: Clock; logger: Logger },
+  device: { tenantId: string; deviceId: string; queueDir: string } = { tenantId: '', deviceId: '', queueDir: '.' },
+): Source[] {
   const problems: string[] = [];
   const sources: Source[] = [];
+  // Pictures without EXIF GPS take their pose from the autopilot's camera events and telemetry around their time.
+  const poses = createPoseHistory();
   const pace: ReplayPace =
     inputs.NMEA_REPLAY_SPEED === 0 ? { mode: 'fast' } : inputs.NMEA_REPLAY_SPEED === 1 ? { mode: 'real-time' } : { mode: 'accelerated', factor: inputs.NMEA_REPLAY_SPEED };
   switch (inputs.GPS_SOURCE) {
@@ -37,9 +46,23 @@ export function buildSources(inputs: InputsConfig, mavlink: MavlinkConfig, deps:
   }
   if (inputs.MAVLINK_ENABLED) {
     try {
-      sources.push(createMavlinkSource(mavlinkSourceConfig(mavlink), deps));
+      sources.push(recordingPoses(createMavlinkSource(mavlinkSourceConfig(mavlink), deps), poses));
     } catch (err) {
       problems.push((err as Error).message);
+    }
+  }
+  if (inputs.IMAGERY_DIR) {
+    if (!inputs.IMAGERY_API_URL) problems.push('IMAGERY_API_URL: required with IMAGERY_DIR');
+    if (!inputs.IMAGERY_API_KEY) problems.push('IMAGERY_API_KEY: required with IMAGERY_DIR');
+    if (inputs.IMAGERY_API_URL && inputs.IMAGERY_API_KEY) {
+      sources.push(buildImageryWatcher({
+        dir: inputs.IMAGERY_DIR,
+        stateDir: inputs.IMAGERY_STATE_DIR ?? join(device.queueDir, 'imagery'),
+        apiBaseUrl: inputs.IMAGERY_API_URL,
+        apiKey: inputs.IMAGERY_API_KEY,
+        tenantId: device.tenantId,
+        deviceId: device.deviceId,
+      }, { ...deps, poseAt: poses.poseAt }));
     }
   }
   if (inputs.SENSOR_STDIN) sources.push(createLineSensorSource(process.stdin, deps.clock));
@@ -47,4 +70,17 @@ export function buildSources(inputs: InputsConfig, mavlink: MavlinkConfig, deps:
   if (problems.length > 0) throw ConfigInvalid([problems]);
   if (sources.length === 0) throw ConfigInvalid([['GPS_SOURCE=none and no other input enabled: the agent would have nothing to send']]);
   return sources;
+}
+
+/** Passes a source's readings through unchanged while remembering the poses the imagery watcher may need. */
+function recordingPoses(inner: Source, poses: PoseHistory): Source {
+  return {
+    name: inner.name,
+    start: (emit) => inner.start((r) => {
+      poses.record(r);
+      emit(r);
+    }),
+    close: () => inner.close(),
+    stats: () => inner.stats(),
+  };
 }

@@ -57,9 +57,9 @@ test('device mode: a real receiver capture flows NMEA → durable queue → MQTT
 });
 
 test('device mode: missing input settings are reported together', () => {
-  const env = { GPS_SOURCE: 'nmea-serial', MAVLINK_ENABLED: 'true', MAVLINK_LINK: 'tlog' };
+  const env = { GPS_SOURCE: 'nmea-serial', MAVLINK_ENABLED: 'true', MAVLINK_LINK: 'tlog', IMAGERY_DIR: '/tmp/pictures' };
   assert.throws(
     () => buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger: silentLogger }),
-    (err: Error) => /NMEA_SERIAL_PATH/.test(err.message) && /MAVLINK_FILE/.test(err.message),
+    (err: Error) => ['NMEA_SERIAL_PATH', 'MAVLINK_FILE', 'IMAGERY_API_URL', 'IMAGERY_API_KEY'].every((name) => err.message.includes(name)),
   );
 });

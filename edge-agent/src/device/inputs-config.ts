@@ -20,6 +20,13 @@ export const InputsConfig = Type.Object({
   MAVLINK_ENABLED: Type.Boolean({ default: false }),
   /** Sensor lines on stdin (`name=value[unit],... [unix-ms]`); not with GPS_SOURCE=nmea-stdin. */
   SENSOR_STDIN: Type.Boolean({ default: false }),
+  /** Folder the camera writes pictures to; each new one is uploaded (resumably) to IMAGERY_API_URL with its pose. */
+  IMAGERY_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Upload progress per picture; keep it on the queue's disk so restarts resume. Default: QUEUE_DIR/imagery. */
+  IMAGERY_STATE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  IMAGERY_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** A device-provisioning API key of the tenant. */
+  IMAGERY_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** A simulated spreader/OBD source at 1 Hz, for bench setups without the hardware. */
   SENSOR_SIM: Type.Boolean({ default: false }),
 });

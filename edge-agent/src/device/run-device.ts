@@ -8,7 +8,9 @@ import { buildSources } from './build-sources.js';
 export async function runDevice(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(AgentConfig, env);
   const logger = createLogger('edge-agent', config.LOG_LEVEL);
-  const sources = buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger });
+  const sources = buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger }, {
+    tenantId: config.TENANT_ID, deviceId: config.DEVICE_ID, queueDir: config.QUEUE_DIR,
+  });
   const agent = buildAgent(config, { logger, clock: systemClock, sources });
   closeOnSignals(logger, [{ name: 'agent', close: () => agent.close() }]);
   await agent.start();
