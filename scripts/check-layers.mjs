@@ -41,7 +41,10 @@ for (const w of all) {
         problems.push(`${where} names no workspace`);
         continue;
       }
-      if (deep.length > 0) problems.push(`${where} imports internals; use the package's entry point`);
+      // A subpath the package itself exports (package.json "exports") is a public entry point; anything else is internals.
+      if (deep.length > 0 && !(`./${deep.join('/')}` in (target.pkg.exports ?? {}))) {
+        problems.push(`${where} imports internals; use the package's entry point`);
+      }
       if (target.dir === w.dir) continue;
       if (!isPackage(target.dir) && !COMPOSERS.has(w.dir)) {
         problems.push(`${where}: ${w.dir} may not import the service ${target.dir}; meet it over MQTT/HTTP/the bus`);

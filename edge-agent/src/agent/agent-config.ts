@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ID_PATTERN } from '@fieldtrace/protocol';
+import { ID_PATTERN, MAX_FIXES_PER_MESSAGE } from '@fieldtrace/protocol';
 
 const MiB = 1024 * 1024;
 
@@ -33,6 +33,13 @@ export const AgentConfig = Type.Object({
   DRAIN_ORDER: Type.Union([Type.Literal('live-first'), Type.Literal('backlog-first')], { default: 'live-first' }),
   /** Backlog records per second after an outage; 0 = as fast as the link acknowledges. */
   BACKLOG_RATE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+  /**
+   * Consecutive fixes packed into one `fixes` message (one PUBACK for all): a day's backlog drains in hundreds of
+   * round trips instead of tens of thousands. 1 = every fix its own `fix` message. Protocol MAX_FIXES_PER_MESSAGE.
+   */
+  BATCH_MAX_FIXES: Type.Integer({ minimum: 1, maximum: MAX_FIXES_PER_MESSAGE, default: 100 }),
+  /** Hold a live fix up to this long (ms) for more to join its batch; 0 = live fixes go out at once. Backlog never waits. */
+  BATCH_MAX_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
   ADAPTIVE_FILTER: Type.Boolean({ default: true }),
   REPORT_DISTANCE_M: Type.Number({ minimum: 0, maximum: 100_000, default: 50 }),
   REPORT_HEADING_DEG: Type.Number({ minimum: 0, maximum: 180, default: 30 }),

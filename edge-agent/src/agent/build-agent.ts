@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Clock, Logger } from '@fieldtrace/service-kit';
 import { openQueue, type DurableQueue, type QueueEntry, type QueueRecord, type QueueStats } from '../queue/index.js';
 import type { Reading, Source } from '../sources/source.js';
-import { AdaptiveFilter, createUplink, type Connect, type Uplink, type UplinkStats, type UplinkTls } from '../uplink/index.js';
+import { AdaptiveFilter, createFixBatchFramer, createUplink, type Connect, type Uplink, type UplinkStats, type UplinkTls } from '../uplink/index.js';
 import type { AgentConfig } from './agent-config.js';
 
 export interface AgentDeps {
@@ -122,6 +122,8 @@ export function buildAgent(config: AgentConfig, deps: AgentDeps): Agent {
           reconnectMaxMs: config.RECONNECT_MAX_MS,
           keepaliveS: config.MQTT_KEEPALIVE_S,
           lastWill: config.LAST_WILL ? (config.FIRMWARE_VERSION ? { firmware: config.FIRMWARE_VERSION } : {}) : null,
+          framer: createFixBatchFramer({ maxFixes: config.BATCH_MAX_FIXES }),
+          batchMaxAgeMs: config.BATCH_MAX_AGE_MS,
         },
         { queue, logger: log, clock, ...(deps.connect ? { connect: deps.connect } : {}) },
       );

@@ -4,19 +4,22 @@ import { ConfigInvalid, type Clock } from '@fieldtrace/service-kit';
 import type { Source } from '../sources/source.js';
 import { buildNmeaSource, type ReplayPace } from '../nmea/index.js';
 import { buildGpsdSource } from '../gpsd/index.js';
-import { createMavlinkSource, mavlinkSourceConfig, type MavlinkConfig } from '../mavlink/index.js';
+import type { MavlinkConfig } from '../mavlink/config-schema.js';
 import { createLineSensorSource, createSpreaderSimSource } from '../sensors/index.js';
-import { buildImageryWatcher, createPoseHistory, type PoseHistory } from '../imagery/index.js';
+import { createPoseHistory, type PoseHistory } from '../imagery/pose-history.js';
 import { join } from 'node:path';
 import type { InputsConfig } from './inputs-config.js';
 
-/** Turns the device's input settings into sources; every missing setting is reported in one error. */
-export function buildSources(
+/**
+ * Turns the device's input settings into sources; every missing setting is reported in one error. MAVLink and the
+ * imagery watcher are loaded only when configured (node-mavlink's tables alone add ~10 MB resident).
+ */
+export async function buildSources(
   inputs: InputsConfig,
   mavlink: MavlinkConfig,
   deps: { clock: Clock; logger: Logger },
   device: { tenantId: string; deviceId: string; queueDir: string } = { tenantId: '', deviceId: '', queueDir: '.' },
-): Source[] {
+): Promise<Source[]> {
   const problems: string[] = [];
   const sources: Source[] = [];
   // Pictures without EXIF GPS take their pose from the autopilot's camera events and telemetry around their time.
@@ -46,6 +49,7 @@ export function buildSources(
   }
   if (inputs.MAVLINK_ENABLED) {
     try {
+      const { createMavlinkSource, mavlinkSourceConfig } = await import('../mavlink/index.js');
       sources.push(recordingPoses(createMavlinkSource(mavlinkSourceConfig(mavlink), deps), poses));
     } catch (err) {
       problems.push((err as Error).message);
@@ -55,6 +59,7 @@ export function buildSources(
     if (!inputs.IMAGERY_API_URL) problems.push('IMAGERY_API_URL: required with IMAGERY_DIR');
     if (!inputs.IMAGERY_API_KEY) problems.push('IMAGERY_API_KEY: required with IMAGERY_DIR');
     if (inputs.IMAGERY_API_URL && inputs.IMAGERY_API_KEY) {
+      const { buildImageryWatcher } = await import('../imagery/imagery-watcher.js');
       sources.push(buildImageryWatcher({
         dir: inputs.IMAGERY_DIR,
         stateDir: inputs.IMAGERY_STATE_DIR ?? join(device.queueDir, 'imagery'),

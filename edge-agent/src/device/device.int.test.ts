@@ -9,7 +9,7 @@ import { loadConfig, silentLogger, systemClock } from '@fieldtrace/service-kit';
 import { parseUplinkTopic, validateUplink, type GpsFix } from '@fieldtrace/protocol';
 import { newSecret, sharedFixture, waitFor } from '@fieldtrace/testkit';
 import { AgentConfig, buildAgent } from '../agent/index.js';
-import { MavlinkConfig } from '../mavlink/index.js';
+import { MavlinkConfig } from '../mavlink/config-schema.js';
 import { InputsConfig } from './inputs-config.js';
 import { buildSources } from './build-sources.js';
 
@@ -42,7 +42,7 @@ test('device mode: a real receiver capture flows NMEA → durable queue → MQTT
     DEVICE_SECRET: newSecret(), QUEUE_DIR: queueDir, ADAPTIVE_FILTER: 'false', LAST_WILL: 'false',
     GPS_SOURCE: 'nmea-file', NMEA_FILE: sharedFixture('fixtures/nmea/nmea-rtk.log'), NMEA_REPLAY_SPEED: '0', LOG_LEVEL: 'silent',
   };
-  const sources = buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger: silentLogger });
+  const sources = await buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger: silentLogger });
   agent = buildAgent(loadConfig(AgentConfig, env), { logger: silentLogger, clock: systemClock, sources });
   await agent.start();
 
@@ -56,10 +56,10 @@ test('device mode: a real receiver capture flows NMEA → durable queue → MQTT
   assert.ok(fixes.some((f) => f.fix === 'rtk-fixed'), 'RTK quality survives the trip');
 });
 
-test('device mode: missing input settings are reported together', () => {
+test('device mode: missing input settings are reported together', async () => {
   const env = { GPS_SOURCE: 'nmea-serial', MAVLINK_ENABLED: 'true', MAVLINK_LINK: 'tlog', IMAGERY_DIR: '/tmp/pictures' };
-  assert.throws(
-    () => buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger: silentLogger }),
+  await assert.rejects(
+    buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger: silentLogger }),
     (err: Error) => ['NMEA_SERIAL_PATH', 'MAVLINK_FILE', 'IMAGERY_API_URL', 'IMAGERY_API_KEY'].every((name) => err.message.includes(name)),
   );
 });

@@ -1,6 +1,6 @@
 import { closeOnSignals, createLogger, loadConfig, systemClock } from '@fieldtrace/service-kit';
 import { AgentConfig, buildAgent } from '../agent/index.js';
-import { MavlinkConfig } from '../mavlink/index.js';
+import { MavlinkConfig } from '../mavlink/config-schema.js';
 import { InputsConfig } from './inputs-config.js';
 import { buildSources } from './build-sources.js';
 
@@ -8,7 +8,7 @@ import { buildSources } from './build-sources.js';
 export async function runDevice(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(AgentConfig, env);
   const logger = createLogger('edge-agent', config.LOG_LEVEL);
-  const sources = buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger }, {
+  const sources = await buildSources(loadConfig(InputsConfig, env), loadConfig(MavlinkConfig, env), { clock: systemClock, logger }, {
     tenantId: config.TENANT_ID, deviceId: config.DEVICE_ID, queueDir: config.QUEUE_DIR,
   });
   const agent = buildAgent(config, { logger, clock: systemClock, sources });

@@ -2,5 +2,5 @@ export { createUplink, type Uplink, type UplinkOptions, type UplinkStats, type U
 export { AdaptiveFilter, DEFAULT_ADAPTIVE_FILTER, type AdaptiveFilterOptions, type FilterFix, type FilterReason } from './adaptive-filter.js';
 export { ContiguousAcks } from './contiguous-acks.js';
 export { DrainPlan, type DrainOrder } from './drain-plan.js';
-export { singleRecordFramer, type Framer, type OutgoingMessage } from './framing.js';
+export { createFixBatchFramer, singleRecordFramer, type FixBatchOptions, type Framer, type FrameResult, type OutgoingMessage } from './framing.js';
 export type { UplinkState } from './connection-state.js';

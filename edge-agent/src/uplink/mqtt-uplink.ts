@@ -1,10 +1,11 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { deviceUsername, uplinkTopic, type UplinkKind } from '@fieldtrace/protocol';
 import type { Clock, Logger } from '@fieldtrace/service-kit';
-import type { DurableQueue, QueueRecord } from '../queue/index.js';
+import type { DurableQueue, ReadResult } from '../queue/index.js';
 import { ContiguousAcks } from './contiguous-acks.js';
-import { DrainPlan, type DrainOrder } from './drain-plan.js';
+import { DrainPlan, type DrainOrder, type DrainPick } from './drain-plan.js';
 import { isSendable, singleRecordFramer, type Framer, type OutgoingMessage } from './framing.js';
+import { FixHold } from './fix-hold.js';
 import { TokenBucket } from './token-bucket.js';
 import { createConnectionStateMachine, type UplinkState } from './connection-state.js';
 
@@ -34,7 +35,13 @@ export interface UplinkOptions {
   keepaliveS: number;
   /** Register a DeviceStatus last will on the `status` uplink topic (see createUplink). */
   lastWill: { firmware?: string } | null;
+  /** How records become publishes; default: one record per message. See createFixBatchFramer. */
   framer?: Framer;
+  /**
+   * Hold a live fix batch that still has room for up to this long (ms, from when the uplink first saw its oldest
+   * fix) so later fixes can join it; 0 = send live fixes at once. Backlog batches are never held.
+   */
+  batchMaxAgeMs?: number;
 }
 
 export interface UplinkStats {
@@ -59,6 +66,8 @@ export interface Uplink {
 export type Connect = (url: string, options: IClientOptions) => MqttClient;
 
 const CLOSE_GRACE_MS = 2_000;
+/** Records read from the queue at once, whatever the window: bounds memory on a long backlog. */
+const MAX_READ_RECORDS = 5_000;
 /** MQTT 5 §3.1.2.11.2: without a session expiry the broker drops the session at disconnect despite clean: false. */
 const SESSION_EXPIRY_S = 7 * 24 * 3600;
 
@@ -84,6 +93,13 @@ export function createUplink(options: UplinkOptions, deps: { queue: DurableQueue
   const bucket = new TokenBucket(options.backlogRatePerS, clock);
   const counters = { published: 0, acked: 0, failed: 0, skipped: 0 };
   const retry: OutgoingMessage[] = [];
+  const hold = new FixHold(options.batchMaxAgeMs ?? 0, clock);
+  // Under a backlog rate limit, wait for tokens enough for a full batch (or the whole one-second burst).
+  const minBacklogTokens = Math.min(framer.maxRecordsPerMessage, bucket.capacity);
+  const backlogTokens = () => {
+    const tokens = bucket.available();
+    return tokens >= minBacklogTokens ? tokens : 0;
+  };
   let inFlight = 0;
   let client: MqttClient | null = null;
   let pumping = false;
@@ -96,13 +112,6 @@ export function createUplink(options: UplinkOptions, deps: { queue: DurableQueue
     if (to <= from) return;
     counters.skipped += to - from;
     acks.doneRange(from, to);
-  }
-
-  function send(records: readonly QueueRecord[]): void {
-    const sendable: QueueRecord[] = [];
-    for (const r of records) if (isSendable(r)) sendable.push(r);
-    else acks.done(r.seq);
-    publish(framer(sendable));
   }
 
   function publish(messages: readonly OutgoingMessage[]): void {
@@ -126,6 +135,34 @@ export function createUplink(options: UplinkOptions, deps: { queue: DurableQueue
     }
   }
 
+  /** Frames what was read; returns the seq the next read of this range starts at. */
+  function sendRead(pick: DrainPick, result: ReadResult, readMax: number, room: number): number {
+    const { records } = result;
+    const framed = framer.frame(records, room);
+    let consumed = framed.consumed;
+    if (framed.openBatchAt !== null) {
+      // A read cut short by `readMax` may end inside a run of fixes: re-read it rather than send a short batch.
+      const moreMayFollow = records.length >= readMax && result.resumeAt < pick.until;
+      const holdForMore = moreMayFollow ? framed.openBatchAt > 0 : !pick.backlog && hold.keep(records[framed.openBatchAt]!.seq, queue.storedNextSeq);
+      if (holdForMore) {
+        framed.messages.pop();
+        consumed = framed.openBatchAt;
+      } else if (!pick.backlog) hold.release();
+    } else if (!pick.backlog) hold.release();
+    const resumeAt = consumed < records.length ? records[consumed]!.seq : result.resumeAt;
+    let expected = pick.from;
+    for (let i = 0; i < consumed; i++) {
+      const r = records[i]!;
+      markGone(expected, r.seq);
+      expected = r.seq + 1;
+      if (!isSendable(r)) acks.done(r.seq);
+    }
+    markGone(expected, resumeAt);
+    if (pick.backlog) bucket.take(consumed);
+    publish(framed.messages);
+    return resumeAt;
+  }
+
   async function pump(): Promise<void> {
     if (pumping) {
       again = true;
@@ -141,20 +178,14 @@ export function createUplink(options: UplinkOptions, deps: { queue: DurableQueue
             publish(retry.splice(0, room));
             continue;
           }
-          const pick = plan.next(room, queue.storedNextSeq, bucket.available());
+          const readMax = Math.min(MAX_READ_RECORDS, room * framer.maxRecordsPerMessage);
+          const pick = plan.next(readMax, hold.liveUntil(queue.storedNextSeq), backlogTokens());
           if (!pick) break;
           const result = await queue.read(pick.from, pick.max, pick.until);
-          let expected = pick.from;
-          for (const r of result.records) {
-            markGone(expected, r.seq);
-            expected = r.seq + 1;
-          }
-          markGone(expected, result.resumeAt);
-          plan.advance(pick, result.resumeAt);
-          if (pick.backlog) bucket.take(result.records.length);
-          send(result.records);
+          const resumeAt = sendRead(pick, result, pick.max, room);
+          plan.advance(pick, resumeAt);
           queue.ack(acks.through);
-          if (result.resumeAt <= pick.from) break;
+          if (resumeAt <= pick.from) break;
         }
       } while (again);
     } catch (err) {
@@ -162,12 +193,14 @@ export function createUplink(options: UplinkOptions, deps: { queue: DurableQueue
     } finally {
       pumping = false;
     }
-    if (connection.state === 'connected' && plan.backlogWaiting() && inFlight < options.maxInFlight && !wakeTimer) {
+    if (connection.state !== 'connected' || inFlight >= options.maxInFlight) return;
+    if (plan.backlogWaiting() && !wakeTimer) {
       wakeTimer = setTimeout(() => {
         wakeTimer = null;
         void pump();
-      }, bucket.waitMs());
+      }, bucket.waitMs(minBacklogTokens));
     }
+    hold.arm(() => void pump());
   }
 
   return {
@@ -203,6 +236,7 @@ export function createUplink(options: UplinkOptions, deps: { queue: DurableQueue
     async close() {
       unsubscribe();
       if (wakeTimer) clearTimeout(wakeTimer);
+      hold.close();
       if (!client) return;
       const wasConnected = connection.close();
       if (!wasConnected) return void (await client.endAsync(true));

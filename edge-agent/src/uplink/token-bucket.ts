@@ -14,6 +14,11 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
+  /** Most tokens the bucket holds (the one-second burst); unlimited when the rate is 0. */
+  get capacity(): number {
+    return this.rate <= 0 ? Number.POSITIVE_INFINITY : Math.max(1, this.rate);
+  }
+
   available(): number {
     if (this.rate <= 0) return Number.POSITIVE_INFINITY;
     const now = this.clock.now();
@@ -26,8 +31,8 @@ export class TokenBucket {
     if (this.rate > 0) this.tokens -= n;
   }
 
-  /** Milliseconds until one token is available. */
-  waitMs(): number {
-    return this.rate <= 0 ? 0 : Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate));
+  /** Milliseconds until `tokens` (default one) are available. */
+  waitMs(tokens = 1): number {
+    return this.rate <= 0 ? 0 : Math.max(1, Math.ceil(((tokens - this.tokens) * 1000) / this.rate));
   }
 }

@@ -8,7 +8,7 @@ export interface DeliveredFix {
 
 /**
  * An in-process aedes broker whose TCP listener can be switched off (all connections cut, port refusing) and on
- * again on the same port, recording every fix publish it receives and checking order within each connection.
+ * again on the same port, recording every fix it receives (single `fix` or batched `fixes` publishes) and checking order within each connection.
  */
 export interface SwitchableBroker {
   readonly port: number;
@@ -24,6 +24,8 @@ export interface SwitchableBroker {
   close(): Promise<void>;
 }
 
+const SETTLE_MS = 100;
+
 export async function createSwitchableBroker(): Promise<SwitchableBroker> {
   const aedes = await Aedes.createBroker();
   const delivered = new Map<number, DeliveredFix>();
@@ -37,13 +39,17 @@ export async function createSwitchableBroker(): Promise<SwitchableBroker> {
       statusMessages.push(JSON.parse(packet.payload.toString()));
       return;
     }
-    if (!packet.topic.endsWith('/up/fix')) return;
-    const fix = JSON.parse(packet.payload.toString()) as DeliveredFix;
-    const previous = lastSeqByConnection.get(client);
-    if (previous !== undefined && fix.seq <= previous) orderViolations.push(`${previous} then ${fix.seq}`);
-    lastSeqByConnection.set(client, fix.seq);
-    if (delivered.has(fix.seq)) duplicates++;
-    else delivered.set(fix.seq, { seq: fix.seq, ts: fix.ts });
+    let fixes: DeliveredFix[];
+    if (packet.topic.endsWith('/up/fix')) fixes = [JSON.parse(packet.payload.toString()) as DeliveredFix];
+    else if (packet.topic.endsWith('/up/fixes')) fixes = (JSON.parse(packet.payload.toString()) as { fixes: DeliveredFix[] }).fixes;
+    else return;
+    for (const fix of fixes) {
+      const previous = lastSeqByConnection.get(client);
+      if (previous !== undefined && fix.seq <= previous) orderViolations.push(`${previous} then ${fix.seq}`);
+      lastSeqByConnection.set(client, fix.seq);
+      if (delivered.has(fix.seq)) duplicates++;
+      else delivered.set(fix.seq, { seq: fix.seq, ts: fix.ts });
+    }
   });
 
   const port = await new Promise<number>((resolve) => {
@@ -63,6 +69,9 @@ export async function createSwitchableBroker(): Promise<SwitchableBroker> {
     for (const socket of sockets) socket.destroy();
     sockets.clear();
     await closed;
+    // aedes emits 'publish' after its own pipeline, so a packet it took (and acknowledged) just before the cut can
+    // surface a few ms later; "down" means nothing more arrives, so let those settle first.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   }
 
   return {
