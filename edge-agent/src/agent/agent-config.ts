@@ -45,6 +45,17 @@ export const AgentConfig = Type.Object({
   REPORT_HEADING_DEG: Type.Number({ minimum: 0, maximum: 180, default: 30 }),
   REPORT_INTERVAL_S: Type.Integer({ minimum: 1, maximum: 86_400, default: 30 }),
   REPORT_HEARTBEAT_S: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+  /** A DeviceStatus heartbeat (uptime, backlog, profile) every this many seconds; 0 = none. A profile's `status.intervalMs` overrides it. */
+  STATUS_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+  /**
+   * Follow the retained device profile on `ft/{tenant}/d/{device}/down/config` and apply it without a restart
+   * (see agent/runtime-settings.ts for which settings apply live).
+   */
+  REMOTE_CONFIG: Type.Boolean({ default: true }),
+  /** Profiles for another kind of device are refused. */
+  DEVICE_KIND: Type.Union([Type.Literal('truck'), Type.Literal('ground-station'), Type.Literal('sensor')], { default: 'truck' }),
+  /** Where the last applied profile is kept across reboots; default QUEUE_DIR/profile/device-profile.json. */
+  PROFILE_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** Register a DeviceStatus last will on the status topic. */
   LAST_WILL: Type.Boolean({ default: true }),
   FIRMWARE_VERSION: Type.Optional(Type.String({ maxLength: 64 })),

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_FIXES_PER_MESSAGE } from '@fieldtrace/protocol';
 
 const strict = { additionalProperties: false } as const;
 
@@ -88,6 +89,10 @@ export const UplinkSettings = Type.Object(
     maxInFlight: Type.Integer({ minimum: 1, maximum: 65535 }),
     encoding: Type.Literal('json'),
     topicKinds: Type.Array(Type.Union([Type.Literal('fix'), Type.Literal('sensor'), Type.Literal('status'), Type.Literal('drone'), Type.Literal('image')]), { minItems: 1, uniqueItems: true }),
+    /** Consecutive fixes packed into one `fixes` message (protocol MAX_FIXES_PER_MESSAGE); 1 = every fix alone. */
+    batchMaxFixes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_FIXES_PER_MESSAGE })),
+    /** Hold a live fix up to this long (ms) for more to join its batch; 0 = live fixes go out at once. */
+    batchMaxAgeMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
   },
   strict,
 );

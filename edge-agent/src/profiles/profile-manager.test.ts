@@ -105,3 +105,22 @@ test('the applied profile survives a reboot; a corrupt saved file is ignored', (
   assert.equal(corrupt.restore()?.outcome, 'rejected');
   assert.equal(corrupt.current(), null);
 });
+
+test('the status line for a refusal is short, names reason, version and first problem, and clears once a later profile applies', () => {
+  const manager = new ProfileManager({ deviceKind: 'truck' });
+  assert.equal(manager.rejectionSummary(), null);
+  manager.apply(truckV(2));
+  manager.apply(truckV(3, (p) => {
+    (p.gps!.source as { baud: number }).baud = 1234;
+    p.status.intervalMs = 5;
+  }));
+  assert.match(manager.rejectionSummary()!, /^invalid v3: \/gps\/source\/baud: expected one of 4800, 9600, .*, got 1234 \(\+1 more\)$/);
+  const short = manager.rejectionSummary(30)!;
+  assert.equal(short.length, 30);
+  assert.ok(short.endsWith('…'));
+  assert.equal(manager.apply(truckV(2)).outcome, 'unchanged');
+  assert.ok(manager.rejectionSummary() !== null, 'the retained copy of the running profile is not a fix');
+  manager.apply(truckV(4));
+  assert.equal(manager.rejectionSummary(), null);
+  assert.equal(manager.status().lastRejection?.version, '3', 'the history keeps it');
+});

@@ -23,8 +23,8 @@ export interface ProfileChange {
 }
 
 /**
- * What the device reports about its configuration. Today's DeviceStatus has no field for it (only `firmware`);
- * these are the fields proposed for the protocol.
+ * What the device knows about its configuration. The status heartbeat carries the short form: DeviceStatus
+ * `profile` (= label()) and `profileRejected` (= rejectionSummary()).
  */
 export interface ProfileStatus {
   profile: string | null;
@@ -57,6 +57,8 @@ export class ProfileManager {
   private active: DeviceProfile | null = null;
   private appliedAt: number | null = null;
   private lastRejection: ProfileStatus['lastRejection'] = null;
+  /** The last rejection came after the last apply: the platform's latest intent is not in force. */
+  private rejectionOutstanding = false;
   private readonly counters = { applied: 0, unchanged: 0, rejected: 0, cleared: 0, listenerErrors: 0, storeErrors: 0 };
 
   constructor(config: ProfileManagerConfig, deps: ProfileManagerDeps = {}) {
@@ -111,6 +113,7 @@ export class ProfileManager {
     }
     this.active = next;
     this.appliedAt = this.clock.now();
+    this.rejectionOutstanding = false;
     this.counters.applied++;
     if (opts.persist !== false) this.persist(next);
     const changed = changedSections(previous, next);
@@ -134,9 +137,21 @@ export class ProfileManager {
     };
   }
 
-  /** `truck-default@2`: fits DeviceStatus.firmware-style string fields (≤ 64 chars) until the protocol has its own. */
+  /** `truck-default@2`, for DeviceStatus.profile (≤ 64 chars). */
   label(): string | null {
     return this.active ? `${this.active.profile}@${formatProfileVersion(this.active.version)}`.slice(0, 64) : null;
+  }
+
+  /**
+   * The last refusal in one line for DeviceStatus.profileRejected (≤ `maxLength`): reason, version, first problem.
+   * Null once a later profile was applied, so a fixed push clears the alarm on the dashboard.
+   */
+  rejectionSummary(maxLength = 200): string | null {
+    const r = this.lastRejection;
+    if (!r || !this.rejectionOutstanding) return null;
+    const more = r.problems.length > 1 ? ` (+${r.problems.length - 1} more)` : '';
+    const text = `${r.reason}${r.version !== null ? ` v${r.version}` : ''}: ${r.problems[0] ?? ''}${more}`;
+    return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
   }
 
   stats(): Record<string, number> {
@@ -146,6 +161,7 @@ export class ProfileManager {
   private reject(reason: ProfileRejectReason, problems: string[], version: string | null): ApplyResult {
     this.counters.rejected++;
     this.lastRejection = { reason, version, at: this.clock.now(), problems };
+    this.rejectionOutstanding = true;
     this.logger.warn({ reason, version, problems, kept: this.label() }, 'device profile rejected; keeping the last good one');
     return { outcome: 'rejected', reason, problems, kept: this.active };
   }
