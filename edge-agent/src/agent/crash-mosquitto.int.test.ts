@@ -5,66 +5,17 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { deviceUsername } from '@fieldtrace/protocol';
 import { requireServer, waitFor, TEST_MQTT_URL } from '@fieldtrace/testkit';
-import { readStoredFixes, type RecoveryReport, type RunningChild } from './test-support/child-process.js';
-import type { DeviceCrashChildArgs } from './test-support/crash-child-device.js';
+import { readStoredFixes, spawnAgentChild, type RunningChild } from './test-support/child-process.js';
+import { assertDeliveredExactlyOnce, bufferWithCrashes, killHard, sleep, stopGently } from './test-support/crash-scenario.js';
+import type { CrashChildArgs } from './test-support/crash-child.js';
 import { createMosquittoSwitch, type MosquittoSwitch } from './test-support/mosquitto-switch.js';
-
-const CHILD_SCRIPT = fileURLToPath(new URL('./test-support/crash-child-device.js', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** spawnAgentChild (child-process.ts) for crash-child-device.js: same `ready`/`done` lines. */
-function spawnAgentChild(args: DeviceCrashChildArgs): RunningChild {
-  const child = spawn(process.execPath, [CHILD_SCRIPT, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const waiters: { line: string; resolve(rest: string): void }[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    for (const w of waiters) {
-      const at = out.indexOf(w.line);
-      const end = out.indexOf('\n', at);
-      if (at >= 0 && end > at) w.resolve(out.slice(at + w.line.length, end).trim());
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const lineOrExit = (line: string) =>
-    new Promise<string>((resolve, reject) => {
-      waiters.push({ line, resolve });
-      void exited.then((code) => reject(new Error(`agent child exited (${code}) before '${line}': ${err.slice(-2000)}`)));
-    });
-  const ready = lineOrExit('ready').then((rest) => JSON.parse(rest) as RecoveryReport);
-  const done = lineOrExit('done').then(() => undefined);
-  done.catch(() => undefined);
-  ready.catch(() => undefined);
-  return { process: child, ready, done, exited };
-}
-
-async function killHard(child: RunningChild): Promise<void> {
-  child.process.kill('SIGKILL');
-  await child.exited;
-}
-
-async function stopGently(child: RunningChild): Promise<void> {
-  child.process.kill('SIGTERM');
-  await Promise.race([child.exited, sleep(5000).then(() => killHard(child))]);
-}
-
-async function tearLastSegment(queueDir: string): Promise<void> {
-  const last = (await readdir(queueDir)).filter((n) => n.endsWith('.seg')).sort().at(-1)!;
-  const partial = randomBytes(8 + Math.floor(Math.random() * 60));
-  partial.writeUInt32LE(180, 0);
-  await appendFile(join(queueDir, last), partial);
-}
 
 /** Mosquitto keeps an MQTT 3.1.1 persistent session forever: a clean connect with the agent's clientId ends it. */
 async function forgetSession(clientId: string): Promise<void> {
@@ -73,7 +24,7 @@ async function forgetSession(clientId: string): Promise<void> {
 }
 
 /** A Mosquitto proxy and agent arguments for a tenant and device no other run uses; cleaned up after the test. */
-async function setUp(t: TestContext, target: number): Promise<{ broker: MosquittoSwitch; args: DeviceCrashChildArgs; children: RunningChild[] }> {
+async function setUp(t: TestContext, target: number): Promise<{ broker: MosquittoSwitch; args: CrashChildArgs; children: RunningChild[] }> {
   const unique = `${process.pid}x${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const tenantId = `crash${unique}`;
   const deviceId = `truck-${unique}`;
@@ -86,7 +37,7 @@ async function setUp(t: TestContext, target: number): Promise<{ broker: Mosquitt
     await forgetSession(deviceUsername(tenantId, deviceId));
     await rm(dir, { recursive: true, force: true });
   });
-  const args: DeviceCrashChildArgs = {
+  const args: CrashChildArgs = {
     tenantId,
     deviceId,
     queueDir: join(dir, 'queue'),
@@ -99,48 +50,9 @@ async function setUp(t: TestContext, target: number): Promise<{ broker: Mosquitt
   return { broker, args, children };
 }
 
-/** Buffers `target` fixes with the broker down across `kills` SIGKILLs at random moments; returns the survivor. */
-async function bufferWithCrashes(args: DeviceCrashChildArgs, kills: number, children: RunningChild[]): Promise<{ child: RunningChild; starts: number; tornBytes: number }> {
-  let previousNext = -1;
-  let tornBytes = 0;
-  for (let k = 0; k <= kills; k++) {
-    const child = spawnAgentChild(args);
-    children.push(child);
-    const recovered = await child.ready;
-    tornBytes += recovered.truncatedBytes;
-    assert.equal(recovered.corruptRegions, 0, 'a crash leaves at most a torn tail, never damage in the middle');
-    assert.ok(recovered.nextSeq > previousNext, `start ${k}: seq ${recovered.nextSeq} after ${previousNext} — each run appended more`);
-    previousNext = recovered.nextSeq;
-    if (k === kills) {
-      await child.done;
-      return { child, starts: kills + 1, tornBytes };
-    }
-    await sleep(100 + Math.random() * 500);
-    await killHard(child);
-    // As in crash.int.test.ts: every other crash leaves the start of a frame that was never synced, as a power cut would.
-    if (k % 2 === 1) await tearLastSegment(args.queueDir);
-  }
-  throw new Error('unreachable');
-}
-
-/**
- * Exactly-once per seq: every fix the child saw stored is delivered, with its original event time; delivered seqs
- * plus one reserved `will` seq per agent start cover 0..max without other gaps; order rises within each connection.
- */
-async function assertDeliveredExactlyOnce(broker: MosquittoSwitch, sideFile: string, starts: number, target: number) {
-  const stored = await readStoredFixes(sideFile);
-  const maxStored = Math.max(...stored.keys());
-  assert.ok(maxStored + 1 >= target - starts, `only ${maxStored + 1} seqs stored`);
-  for (const [seq, ts] of stored) {
-    const got = broker.delivered.get(seq);
-    assert.ok(got, `stored fix seq ${seq} was never delivered`);
-    assert.equal(got.ts, ts, `seq ${seq} arrived with a different event time`);
-  }
-  const maxDelivered = Math.max(...broker.delivered.keys());
-  assert.equal(maxDelivered, maxStored, 'nothing delivered that was not stored');
-  const gaps = maxDelivered + 1 - broker.delivered.size;
-  assert.ok(gaps >= 0 && gaps <= starts, `${gaps} seqs missing, at most ${starts} (will reservations) expected`);
-  assert.deepEqual(broker.orderViolations, [], 'seqs must rise within each agent connection');
+/** The shared exactly-once check, plus: the observer saw everything because it never lost its connection. */
+async function assertDeliveredExactlyOnceVia(broker: MosquittoSwitch, sideFile: string, starts: number, target: number) {
+  await assertDeliveredExactlyOnce(broker, sideFile, starts, target);
   assert.equal(broker.observerDisconnects, 0, 'the observing subscriber stayed connected, so what it saw is complete');
 }
 
@@ -164,7 +76,7 @@ test('through Mosquitto: fixes buffered across five SIGKILLs with the broker dow
   await waitFor('every stored fix delivered', () => [...stored.keys()].every((s) => broker.delivered.has(s)), 30_000, 50);
   const drainMs = Date.now() - drainStart;
   t.diagnostic(`buffered ${stored.size} fixes in ${bufferMs} ms across ${starts} starts (${tornBytes} torn bytes truncated); drained through Mosquitto in ${drainMs} ms (${Math.round(stored.size / (drainMs / 1000))}/s incl. connect), ${broker.duplicates} duplicates, ${broker.connections} agent connection(s), ${Math.round(broker.forwardedBytes / stored.size)} bytes per fix on the wire`);
-  await assertDeliveredExactlyOnce(broker, args.sideFile, starts, target);
+  await assertDeliveredExactlyOnceVia(broker, args.sideFile, starts, target);
   assert.ok(broker.delivered.size >= 20_000, `${broker.delivered.size} fixes`);
 });
 
@@ -204,7 +116,7 @@ test('through Mosquitto: a broker restart and an agent crash mid-drain lose noth
   await child.ready;
   await waitFor('every stored fix delivered', () => [...stored.keys()].every((s) => broker.delivered.has(s)), 30_000, 50);
   t.diagnostic(`${stored.size} fixes: ${deliveredWhileDown} delivered before the broker restart, ${deliveredBeforeCrash} before the crash; ${broker.duplicates} duplicates resent, ${broker.connections} agent connections, ${broker.statusMessages.length} status/will messages`);
-  await assertDeliveredExactlyOnce(broker, args.sideFile, starts, target);
+  await assertDeliveredExactlyOnceVia(broker, args.sideFile, starts, target);
   assert.equal(broker.connections, 3, 'one agent connection per broker start and agent start');
   for (const status of broker.statusMessages) assert.equal((status as { v: number }).v, 1);
 });

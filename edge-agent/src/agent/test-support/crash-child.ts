@@ -16,6 +16,9 @@ export interface CrashChildArgs {
   target: number;
   perTick: number;
   tickMs: number;
+  /** The device identity; tests on a shared broker (Mosquitto) pass unique ones. Default acme / truck-1. */
+  tenantId?: string;
+  deviceId?: string;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as CrashChildArgs;
@@ -23,8 +26,8 @@ let agent: Agent | null = null;
 let announcedDone = false;
 const config = loadConfig(AgentConfig, {
   MQTT_URL: args.mqttUrl,
-  TENANT_ID: 'acme',
-  DEVICE_ID: 'truck-1',
+  TENANT_ID: args.tenantId ?? 'acme',
+  DEVICE_ID: args.deviceId ?? 'truck-1',
   DEVICE_SECRET: 'crash-test-secret-0123456789',
   QUEUE_DIR: args.queueDir,
   QUEUE_MAX_BYTES: String(64 * 1024 * 1024),
