@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { GeofenceEvent, LonLat } from '@fieldtrace/protocol';
 import { offsetLatLon } from '@fieldtrace/protocol';
 import { createGeofenceState, stepGeofence, upsertFence, FleetDirectory, type FixInput } from '@fieldtrace/stream-processors';
+import { seededRandom } from '@fieldtrace/testkit';
 import { median, fmt } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -29,16 +30,8 @@ const TARGET_PPS_AT_10K = 1_000_000;
 const CENTER: [number, number] = [52.6638, -8.6267];
 const AREA_M = 25_000;
 
-/** Deterministic PRNG (mulberry32) so every run and PostGIS see the same fences and points. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32), so every run and PostGIS see the same fences and points. */
+const rng = seededRandom;
 
 function randomPoint(r: () => number): [number, number] {
   const [lat1] = offsetLatLon(CENTER[0], CENTER[1], 180, AREA_M / 2);

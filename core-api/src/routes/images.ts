@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EventTime, Id, Lat, Lon } from '@fieldtrace/protocol';
+import { EventTime, Id, ImageMetadata } from '@fieldtrace/protocol';
 import { NotFound, defineError, type Clock } from '@fieldtrace/service-kit';
 import { ALL_ROLES, tenantOf } from '../http/auth.js';
 import { ValidationFailed } from '../http/errors.js';
@@ -38,24 +38,15 @@ const UnsupportedChunk = defineError('FT_UNSUPPORTED_MEDIA_TYPE', 415, () => `a 
 
 const ImageId = Type.String({ pattern: '^(?!.*\\.\\.)[A-Za-z0-9_.-]{1,128}$', description: 'letters, digits, _ - . (no "..")' });
 const ImageParams = Type.Object({ imageId: ImageId });
-const Degrees = Type.Number({ minimum: -360, maximum: 360 });
 
-/** The capture pose, as in protocol ImageMetadata (all optional but `ts`: a picture without a pose is still kept). */
-export const ImagePose = Type.Object({
-  ts: EventTime,
-  deviceId: Type.Optional(Id),
-  lat: Type.Optional(Lat),
-  lon: Type.Optional(Lon),
-  altRel: Type.Optional(Type.Number({ description: 'metres above home' })),
-  roll: Type.Optional(Degrees),
-  pitch: Type.Optional(Degrees),
-  yaw: Type.Optional(Degrees),
-  gimbalPitch: Type.Optional(Degrees),
-  gimbalYaw: Type.Optional(Degrees),
-  width: Type.Optional(Type.Integer({ minimum: 1 })),
-  height: Type.Optional(Type.Integer({ minimum: 1 })),
-  cameraProfile: Type.Optional(Type.String({ maxLength: 64 })),
-}, { additionalProperties: false });
+/**
+ * The capture pose: protocol ImageMetadata's fields, all optional but `ts` (a picture without a pose is still kept).
+ */
+const POSE_FIELDS = ['lat', 'lon', 'altRel', 'roll', 'pitch', 'yaw', 'gimbalPitch', 'gimbalYaw', 'width', 'height', 'cameraProfile'] as const;
+export const ImagePose = Type.Object(
+  { ts: EventTime, deviceId: Type.Optional(Id), ...Type.Partial(Type.Pick(ImageMetadata, POSE_FIELDS)).properties },
+  { additionalProperties: false },
+);
 
 const CreateImage = Type.Object({
   imageId: ImageId,

@@ -1,22 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom } from '@fieldtrace/testkit';
 import { readdirSync, readFileSync } from 'node:fs';
 import { sharedFixture } from '@fieldtrace/testkit';
 import type { Epoch } from './epoch.js';
 import { epochToFix } from './epoch-to-fix.js';
 import { NmeaDecoder } from './nmea-decoder.js';
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure can be replayed from its seed. */
+const rng = seededRandom;
 
 const DIR = sharedFixture('fixtures/nmea');
 const realLines = readdirSync(DIR)

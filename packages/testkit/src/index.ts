@@ -3,3 +3,4 @@ export * from './wait.js';
 export * from './services.js';
 export * from './mqtt-device.js';
 export * from './fixtures.js';
+export * from './random.js';

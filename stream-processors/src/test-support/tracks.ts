@@ -7,17 +7,7 @@ import type { FixInput } from '../geofence/geofence-core.js';
 export const T0 = 1_769_443_200_000;
 export const LIVERPOOL: readonly [number, number] = [53.4084, -2.9916];
 
-/** mulberry32: a small seeded PRNG so a failing random test fails the same way every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@fieldtrace/testkit';
 
 export function fixAt(lat: number, lon: number, ts: number, extra: Partial<FixInput> = {}): FixInput {
   return { tenantId: 't1', deviceId: 'd1', ts, lat, lon, ...extra };

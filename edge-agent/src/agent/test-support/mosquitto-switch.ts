@@ -1,6 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { DeliveredFix, SwitchableBroker } from './switchable-broker.js';
+import type { SwitchableBroker } from './switchable-broker.js';
+import { DeliveryLog, freeLoopbackPort } from './delivery-log.js';
 
 /**
  * The SwitchableBroker contract in front of a real broker: a TCP proxy on a free loopback port that can be switched
@@ -38,11 +39,7 @@ const SETTLE_LIMIT_MS = 3_000;
 export async function createMosquittoSwitch(options: { upstreamUrl: string; tenantId: string }): Promise<MosquittoSwitch> {
   const upstream = new URL(options.upstreamUrl);
   const upstreamPort = Number(upstream.port) || 1883;
-  const delivered = new Map<number, DeliveredFix>();
-  const orderViolations: string[] = [];
-  const statusMessages: unknown[] = [];
-  const lastSeqByEpoch = new Map<number, number>();
-  let duplicates = 0;
+  const log = new DeliveryLog();
   let connections = 0;
   let observerDisconnects = 0;
   let lastDeliveryAt = Date.now();
@@ -62,30 +59,11 @@ export async function createMosquittoSwitch(options: { upstreamUrl: string; tena
   });
   observer.on('message', (topic, payload) => {
     lastDeliveryAt = Date.now();
-    if (topic.endsWith('/up/status')) {
-      statusMessages.push(JSON.parse(payload.toString()));
-      return;
-    }
-    let fixes: DeliveredFix[];
-    if (topic.endsWith('/up/fix')) fixes = [JSON.parse(payload.toString()) as DeliveredFix];
-    else if (topic.endsWith('/up/fixes')) fixes = (JSON.parse(payload.toString()) as { fixes: DeliveredFix[] }).fixes;
-    else return;
-    for (const fix of fixes) {
-      const previous = lastSeqByEpoch.get(connections);
-      if (previous !== undefined && fix.seq <= previous) orderViolations.push(`connection ${connections}: ${previous} then ${fix.seq}`);
-      lastSeqByEpoch.set(connections, fix.seq);
-      if (delivered.has(fix.seq)) duplicates++;
-      else delivered.set(fix.seq, { seq: fix.seq, ts: fix.ts });
-    }
+    log.record(topic, payload, `connection ${connections}`);
   });
   await observer.subscribeAsync(`ft/${options.tenantId}/d/+/up/+`, { qos: 1 });
 
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  const port = await freeLoopbackPort();
   let server: Server | null = null;
   const sockets = new Set<Socket>();
 
@@ -148,12 +126,12 @@ export async function createMosquittoSwitch(options: { upstreamUrl: string; tena
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
-    delivered,
+    delivered: log.delivered,
     get duplicates() {
-      return duplicates;
+      return log.duplicates;
     },
-    orderViolations,
-    statusMessages,
+    orderViolations: log.orderViolations,
+    statusMessages: log.statusMessages,
     get connections() {
       return connections;
     },

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import { DeliveryLog, freeLoopbackPort } from './delivery-log.js';
 
 export interface DeliveredFix {
   seq: number;
@@ -28,36 +29,12 @@ const SETTLE_MS = 100;
 
 export async function createSwitchableBroker(): Promise<SwitchableBroker> {
   const aedes = await Aedes.createBroker();
-  const delivered = new Map<number, DeliveredFix>();
-  const lastSeqByConnection = new WeakMap<object, number>();
-  const orderViolations: string[] = [];
-  const statusMessages: unknown[] = [];
-  let duplicates = 0;
+  const log = new DeliveryLog();
+  // A session per client connection: seqs must rise within each.
   aedes.on('publish', (packet, client) => {
-    if (!client) return;
-    if (packet.topic.endsWith('/up/status')) {
-      statusMessages.push(JSON.parse(packet.payload.toString()));
-      return;
-    }
-    let fixes: DeliveredFix[];
-    if (packet.topic.endsWith('/up/fix')) fixes = [JSON.parse(packet.payload.toString()) as DeliveredFix];
-    else if (packet.topic.endsWith('/up/fixes')) fixes = (JSON.parse(packet.payload.toString()) as { fixes: DeliveredFix[] }).fixes;
-    else return;
-    for (const fix of fixes) {
-      const previous = lastSeqByConnection.get(client);
-      if (previous !== undefined && fix.seq <= previous) orderViolations.push(`${previous} then ${fix.seq}`);
-      lastSeqByConnection.set(client, fix.seq);
-      if (delivered.has(fix.seq)) duplicates++;
-      else delivered.set(fix.seq, { seq: fix.seq, ts: fix.ts });
-    }
+    if (client) log.record(packet.topic, packet.payload as Buffer, client);
   });
-
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  const port = await freeLoopbackPort();
   let server: Server | null = null;
   const sockets = new Set<Socket>();
 
@@ -77,12 +54,12 @@ export async function createSwitchableBroker(): Promise<SwitchableBroker> {
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
-    delivered,
+    delivered: log.delivered,
     get duplicates() {
-      return duplicates;
+      return log.duplicates;
     },
-    orderViolations,
-    statusMessages,
+    orderViolations: log.orderViolations,
+    statusMessages: log.statusMessages,
     async up() {
       if (server) return;
       const next = createServer((socket) => {
