@@ -17,7 +17,27 @@ export const PolygonShape = Type.Object(
   },
   { additionalProperties: false },
 );
-export const GeofenceShape = Type.Union([CircleShape, PolygonShape]);
+const Ring = Type.Array(LonLat, { minItems: 4, maxItems: 10000 });
+/** Several polygons that are one fence (a campus with two yards); each member is outline + holes as above. */
+export const MultiPolygonShape = Type.Object(
+  {
+    type: Type.Literal('multipolygon'),
+    coordinates: Type.Array(Type.Array(Ring, { minItems: 1, maxItems: 100 }), { minItems: 1, maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+/** A polyline with a width: inside means within widthM / 2 of the line (a haul road, a plow route, a pipeline). */
+export const CorridorShape = Type.Object(
+  {
+    type: Type.Literal('corridor'),
+    path: Type.Array(LonLat, { minItems: 2, maxItems: 10000 }),
+    widthM: Type.Number({ exclusiveMinimum: 0, maximum: 10000 }),
+  },
+  { additionalProperties: false },
+);
+export const GeofenceShape = Type.Union([CircleShape, PolygonShape, MultiPolygonShape, CorridorShape]);
 export type CircleShape = Static<typeof CircleShape>;
 export type PolygonShape = Static<typeof PolygonShape>;
+export type MultiPolygonShape = Static<typeof MultiPolygonShape>;
+export type CorridorShape = Static<typeof CorridorShape>;
 export type GeofenceShape = Static<typeof GeofenceShape>;

@@ -1,5 +1,6 @@
 import { haversineM, pointInPolygon, type GeofenceShape } from '@fieldtrace/protocol';
 import { nearestEdgeM } from '../geometry/edge-distance.js';
+import { polylineDistanceM } from '../geometry/polyline-distance.js';
 
 /** A site without a fence: the default fence radius a site gets on creation (protocol `SiteInput.radiusM`). */
 export const DEFAULT_ARRIVAL_RADIUS_M = 60;
@@ -14,6 +15,8 @@ export function arrivalRadiusM(siteLat: number, siteLon: number, shape: Geofence
   if (shape.type === 'circle') {
     return Math.max(0, shape.radiusM - haversineM(siteLat, siteLon, shape.center[1], shape.center[0]));
   }
-  if (!pointInPolygon(siteLon, siteLat, shape.coordinates)) return 0;
-  return nearestEdgeM(siteLat, siteLon, shape.coordinates);
+  if (shape.type === 'corridor') return Math.max(0, shape.widthM / 2 - polylineDistanceM(siteLat, siteLon, shape.path, 0));
+  const members = shape.type === 'polygon' ? [shape.coordinates] : shape.coordinates;
+  const member = members.find((rings) => pointInPolygon(siteLon, siteLat, rings));
+  return member === undefined ? 0 : nearestEdgeM(siteLat, siteLon, member);
 }

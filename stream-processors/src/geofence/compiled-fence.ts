@@ -1,33 +1,73 @@
 import { haversineM, metresPerDegree, pointInPolygon, type GeofenceShape, type LonLat } from '@fieldtrace/protocol';
 import { nearestEdgeM } from '../geometry/edge-distance.js';
+import { polylineDistanceM } from '../geometry/polyline-distance.js';
+import { segmentCircleCrossings, segmentRingCrossings } from '../geometry/segment-crossings.js';
 
-/** A fence as the processors receive it from the `geofences` table. */
+/** What a fence is for; each kind has its own dwell defaults (see GeofenceOptions.dwell). */
+export type FenceKind = 'site' | 'depot' | 'zone' | 'job';
+export const FENCE_KINDS: readonly FenceKind[] = ['site', 'depot', 'zone', 'job'];
+
+/** A fence as the processors receive it from the `geofences` table (or derive it from a job). */
 export interface FenceDef {
   id: string;
   siteId: string | null;
   shape: GeofenceShape;
+  /** Default 'zone'. */
+  kind?: FenceKind;
+  /** Time inside before "arrived", seconds; default per kind. */
+  dwellInS?: number | null;
+  /** Time outside before "departed", seconds; default per kind. */
+  dwellOutS?: number | null;
+  speedLimitKmh?: number | null;
+  /** Event-time window (Unix ms) in which the fence can be entered; exits are tracked whenever. */
+  activeFrom?: number | null;
+  activeTo?: number | null;
+  /** Only devices mounted on this vehicle are evaluated (a job's fence concerns its assigned vehicle). */
+  vehicleId?: string | null;
+  jobId?: string | null;
 }
 
 type Rings = ReadonlyArray<ReadonlyArray<LonLat>>;
+
+const ShapeCode = { Circle: 0, Polygons: 1, Corridor: 2 } as const;
+type ShapeCode = (typeof ShapeCode)[keyof typeof ShapeCode];
 
 // Bounding boxes are computed with a flat-earth scale while circles are tested with haversine; this slack keeps
 // the box a superset of the circle (the two differ by far less than 0.5% at the 100 km maximum radius).
 const BOX_SLACK = 1.005;
 const BOX_SLACK_M = 1;
+const M_PER_DEG_LAT = metresPerDegree(0).lat;
 
 /**
  * One fence prepared for the hot path. Every instance has the same fields whatever its shape (stable hidden class),
  * and an upsert of the same id updates the instance in place, so per-device state can hold references to it.
+ * Polygons are planar in lon/lat (as the protocol's pointInRing): not for fences across the antimeridian or a pole.
  */
 export class CompiledFence {
   readonly id: string;
   siteId: string | null = null;
   shape: GeofenceShape;
-  isCircle = true;
+  kind: FenceKind = 'zone';
+  /** Resolved dwell thresholds, ms (defaults applied by the index's owner). */
+  dwellInMs = 0;
+  dwellOutMs = 0;
+  dwellInS: number | null = null;
+  dwellOutS: number | null = null;
+  speedLimitKmh: number | null = null;
+  activeFrom = Number.NEGATIVE_INFINITY;
+  activeTo = Number.POSITIVE_INFINITY;
+  vehicleId: string | null = null;
+  jobId: string | null = null;
+  code: ShapeCode = ShapeCode.Circle;
   centerLat = 0;
   centerLon = 0;
+  /** Circle radius, or half the corridor's width, metres. */
   radiusM = 0;
-  rings: Rings = [];
+  /** Polygon members (a polygon has one), each outline + holes. */
+  members: Rings[] = [];
+  /** Every ring of every member: the edges nearest-edge distances look at. */
+  allRings: Rings = [];
+  path: ReadonlyArray<LonLat> = [];
   /** Bounding box of the exact shape, degrees. */
   minLat = 0;
   maxLat = 0;
@@ -51,68 +91,174 @@ export class CompiledFence {
   redefine(def: FenceDef): void {
     this.siteId = def.siteId;
     this.shape = def.shape;
+    this.kind = def.kind ?? 'zone';
+    this.dwellInS = def.dwellInS ?? null;
+    this.dwellOutS = def.dwellOutS ?? null;
+    this.speedLimitKmh = def.speedLimitKmh ?? null;
+    this.activeFrom = def.activeFrom ?? Number.NEGATIVE_INFINITY;
+    this.activeTo = def.activeTo ?? Number.POSITIVE_INFINITY;
+    this.vehicleId = def.vehicleId ?? null;
+    this.jobId = def.jobId ?? null;
     const shape = def.shape;
+    this.members = [];
+    this.allRings = [];
+    this.path = [];
+    this.radiusM = 0;
     if (shape.type === 'circle') {
-      this.isCircle = true;
+      this.code = ShapeCode.Circle;
       this.centerLon = shape.center[0];
       this.centerLat = shape.center[1];
       this.radiusM = shape.radiusM;
-      this.rings = [];
       const reach = shape.radiusM * BOX_SLACK + BOX_SLACK_M;
-      const m = metresPerDegree(Math.min(89.9, Math.abs(this.centerLat) + reach / metresPerDegree(0).lat));
-      this.minLat = this.centerLat - reach / m.lat;
-      this.maxLat = this.centerLat + reach / m.lat;
-      this.minLon = this.centerLon - reach / m.lon;
-      this.maxLon = this.centerLon + reach / m.lon;
-    } else {
-      this.isCircle = false;
-      this.rings = shape.coordinates;
-      this.radiusM = 0;
-      let minLat = Infinity;
-      let maxLat = -Infinity;
-      let minLon = Infinity;
-      let maxLon = -Infinity;
-      // Holes lie inside the outline, so the outline alone bounds the polygon.
-      for (const [lon, lat] of shape.coordinates[0] ?? []) {
-        if (lat < minLat) minLat = lat;
-        if (lat > maxLat) maxLat = lat;
-        if (lon < minLon) minLon = lon;
-        if (lon > maxLon) maxLon = lon;
-      }
-      this.minLat = minLat;
-      this.maxLat = maxLat;
-      this.minLon = minLon;
-      this.maxLon = maxLon;
+      const m = metresPerDegree(Math.min(89.9, Math.abs(this.centerLat) + reach / M_PER_DEG_LAT));
+      this.setBox(this.centerLat - reach / m.lat, this.centerLat + reach / m.lat, this.centerLon - reach / m.lon, this.centerLon + reach / m.lon);
+      return;
+    }
+    if (shape.type === 'corridor') {
+      this.code = ShapeCode.Corridor;
+      this.path = shape.path;
+      this.radiusM = shape.widthM / 2;
+      this.boxAround(shape.path, this.radiusM * BOX_SLACK + BOX_SLACK_M);
+      return;
+    }
+    this.code = ShapeCode.Polygons;
+    this.members = shape.type === 'polygon' ? [shape.coordinates] : shape.coordinates;
+    const rings: Array<ReadonlyArray<LonLat>> = [];
+    // Holes lie inside their outline, so the outlines alone bound the fence.
+    const outlines: LonLat[] = [];
+    for (const member of this.members) {
+      for (const ring of member) rings.push(ring);
+      if (member[0]) for (const p of member[0]) outlines.push(p);
+    }
+    this.allRings = rings;
+    this.boxAround(outlines, 0);
+  }
+
+  private boxAround(points: ReadonlyArray<LonLat>, growM: number): void {
+    let minLat = Infinity;
+    let maxLat = -Infinity;
+    let minLon = Infinity;
+    let maxLon = -Infinity;
+    for (const [lon, lat] of points) {
+      if (lat < minLat) minLat = lat;
+      if (lat > maxLat) maxLat = lat;
+      if (lon < minLon) minLon = lon;
+      if (lon > maxLon) maxLon = lon;
+    }
+    const growLat = growM / M_PER_DEG_LAT;
+    const growLon = growM / metresPerDegree(Math.min(89.9, Math.max(Math.abs(minLat), Math.abs(maxLat)) + growLat)).lon;
+    this.setBox(minLat - growLat, maxLat + growLat, minLon - growLon, maxLon + growLon);
+  }
+
+  private setBox(minLat: number, maxLat: number, minLon: number, maxLon: number): void {
+    this.minLat = minLat;
+    this.maxLat = maxLat;
+    this.minLon = minLon;
+    this.maxLon = maxLon;
+    if (this.code !== ShapeCode.Circle) {
       this.centerLat = (minLat + maxLat) / 2;
       this.centerLon = (minLon + maxLon) / 2;
     }
+  }
+
+  /** Can a device enter it at this event time? (Exits are tracked at any time.) */
+  activeAt(ts: number): boolean {
+    return ts >= this.activeFrom && ts <= this.activeTo;
   }
 
   inBox(lat: number, lon: number): boolean {
     return lat >= this.minLat && lat <= this.maxLat && lon >= this.minLon && lon <= this.maxLon;
   }
 
+  /** Does the box of the segment overlap the fence's box grown by `growDeg` degrees? */
+  segmentNearBox(lat1: number, lon1: number, lat2: number, lon2: number, growDeg: number): boolean {
+    return (
+      Math.max(lat1, lat2) >= this.minLat - growDeg &&
+      Math.min(lat1, lat2) <= this.maxLat + growDeg &&
+      Math.max(lon1, lon2) >= this.minLon - growDeg &&
+      Math.min(lon1, lon2) <= this.maxLon + growDeg
+    );
+  }
+
   /** The exact test with no margin: what a brute-force scan would say. */
   contains(lat: number, lon: number): boolean {
     if (!this.inBox(lat, lon)) return false;
-    if (this.isCircle) return haversineM(lat, lon, this.centerLat, this.centerLon) <= this.radiusM;
-    return pointInPolygon(lon, lat, this.rings);
+    if (this.code === ShapeCode.Circle) return haversineM(lat, lon, this.centerLat, this.centerLon) <= this.radiusM;
+    if (this.code === ShapeCode.Corridor) return polylineDistanceM(lat, lon, this.path, 0) <= this.radiusM;
+    return this.inPolygons(lat, lon);
   }
 
   /** Inside the fence shrunk by `marginM`: a fix far enough inside that jitter of that size cannot be the cause. */
   containsShrunk(lat: number, lon: number, marginM: number): boolean {
     if (!this.inBox(lat, lon)) return false;
-    // At most half the radius: a small fence (a 5 m loading bay) must still be enterable by a fix whose accuracy
-    // is worse than its radius.
-    if (this.isCircle) return haversineM(lat, lon, this.centerLat, this.centerLon) <= this.radiusM - Math.min(marginM, this.radiusM / 2);
-    if (!pointInPolygon(lon, lat, this.rings)) return false;
-    return marginM <= 0 || nearestEdgeM(lat, lon, this.rings, marginM) >= marginM;
+    // Circles and corridors shrink by at most half their radius: a small fence (a 5 m loading bay) must still be
+    // enterable by a fix whose accuracy is worse than its size.
+    if (this.code === ShapeCode.Circle) {
+      return haversineM(lat, lon, this.centerLat, this.centerLon) <= this.radiusM - Math.min(marginM, this.radiusM / 2);
+    }
+    if (this.code === ShapeCode.Corridor) {
+      return polylineDistanceM(lat, lon, this.path, 0) <= this.radiusM - Math.min(marginM, this.radiusM / 2);
+    }
+    if (!this.inPolygons(lat, lon)) return false;
+    return marginM <= 0 || nearestEdgeM(lat, lon, this.allRings, marginM) >= marginM;
   }
 
-  /** Outside the fence grown by `marginM`. Callers have already ruled out points beyond the grown bounding box. */
+  /** Outside the fence grown by `marginM`. */
   excludesGrown(lat: number, lon: number, marginM: number): boolean {
-    if (this.isCircle) return haversineM(lat, lon, this.centerLat, this.centerLon) > this.radiusM + marginM;
-    if (this.inBox(lat, lon) && pointInPolygon(lon, lat, this.rings)) return false;
-    return marginM <= 0 || nearestEdgeM(lat, lon, this.rings, marginM) > marginM;
+    if (this.code === ShapeCode.Circle) return haversineM(lat, lon, this.centerLat, this.centerLon) > this.radiusM + marginM;
+    if (this.code === ShapeCode.Corridor) return polylineDistanceM(lat, lon, this.path, this.radiusM + marginM) > this.radiusM + marginM;
+    if (this.inBox(lat, lon) && this.inPolygons(lat, lon)) return false;
+    return marginM <= 0 || nearestEdgeM(lat, lon, this.allRings, marginM) > marginM;
   }
+
+  /**
+   * Fractions t in (0, 1] along the segment from point 1 to point 2 where it crosses the exact boundary, ascending,
+   * appended to `out` (cleared first). Off the common path: called for transitions and long gaps between fixes.
+   */
+  crossings(lat1: number, lon1: number, lat2: number, lon2: number, out: number[]): number[] {
+    out.length = 0;
+    if (this.code === ShapeCode.Circle) {
+      segmentCircleCrossings(lat1, lon1, lat2, lon2, this.centerLat, this.centerLon, this.radiusM, out);
+    } else if (this.code === ShapeCode.Polygons) {
+      for (let r = 0; r < this.allRings.length; r++) segmentRingCrossings(lon1, lat1, lon2, lat2, this.allRings[r]!, out);
+      out.sort(ascending);
+    } else {
+      this.corridorCrossings(lat1, lon1, lat2, lon2, out);
+    }
+    return out;
+  }
+
+  private inPolygons(lat: number, lon: number): boolean {
+    const members = this.members;
+    for (let i = 0; i < members.length; i++) if (pointInPolygon(lon, lat, members[i]!)) return true;
+    return false;
+  }
+
+  /** A corridor's boundary is a union of capsules: sample at a quarter of its width, then bisect each change. */
+  private corridorCrossings(lat1: number, lon1: number, lat2: number, lon2: number, out: number[]): void {
+    const length = haversineM(lat1, lon1, lat2, lon2);
+    const steps = Math.max(1, Math.min(10_000, Math.ceil(length / Math.max(1, this.radiusM / 2))));
+    let before = this.contains(lat1, lon1);
+    let t0 = 0;
+    for (let k = 1; k <= steps; k++) {
+      const t1 = k / steps;
+      const now = this.contains(lat1 + (lat2 - lat1) * t1, lon1 + (lon2 - lon1) * t1);
+      if (now !== before) {
+        let lo = t0;
+        let hi = t1;
+        for (let i = 0; i < 30; i++) {
+          const mid = (lo + hi) / 2;
+          if (this.contains(lat1 + (lat2 - lat1) * mid, lon1 + (lon2 - lon1) * mid) === before) lo = mid;
+          else hi = mid;
+        }
+        out.push(hi);
+        before = now;
+      }
+      t0 = t1;
+    }
+  }
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }

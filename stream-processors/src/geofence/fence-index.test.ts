@@ -97,8 +97,10 @@ test('with 10,000 fences the core’s enters and exits with a margin match a bru
     const insideA = all.filter((f) => f.contains(aLat, aLon));
     assert.deepEqual(sorted(first.map((e) => e.geofenceId)), sorted(insideA.map((f) => f.id)));
 
-    const second: GeofenceEvent[] = [];
-    stepGeofence(state, fixAt(bLat, bLon, T0 + 10_000, { deviceId, accuracy: 20 }), second);
+    const stepped: GeofenceEvent[] = [];
+    stepGeofence(state, fixAt(bLat, bLon, T0 + 10_000, { deviceId, accuracy: 20 }), stepped);
+    // Fences crossed between the two fixes without containing either are the crossing tests' subject, not this one's.
+    const second = stepped.filter((e) => !e.passThrough);
     const inA = new Set(insideA.map((f) => f.id));
     const expectedExits = insideA.filter((f) => f.excludesGrown(bLat, bLon, 20)).map((f) => f.id);
     const expectedEnters = all.filter((f) => !inA.has(f.id) && f.containsShrunk(bLat, bLon, 20)).map((f) => f.id);

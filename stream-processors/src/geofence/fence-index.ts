@@ -19,6 +19,13 @@ const M_PER_DEG_LAT = metresPerDegree(0).lat;
 const KEY_BITS = 15;
 const KEY_MASK = (1 << KEY_BITS) - 1;
 const NO_FENCES: readonly CompiledFence[] = [];
+const MAX_SEGMENT_CELLS = 16_384;
+
+function take(fence: CompiledFence, stamp: number, out: CompiledFence[]): void {
+  if (fence.mark === stamp) return;
+  fence.mark = stamp;
+  out.push(fence);
+}
 
 /**
  * A tenant's fences behind a uniform grid. Rows are a fixed height in latitude; within a row, columns are as
@@ -55,6 +62,10 @@ export class FenceIndex {
     return this.byId.keys();
   }
 
+  all(): IterableIterator<CompiledFence> {
+    return this.byId.values();
+  }
+
   /** Adds a fence, or reshapes an existing one in place (same object, so devices inside it stay inside it). */
   upsert(def: FenceDef): CompiledFence {
     let fence = this.byId.get(def.id);
@@ -78,11 +89,54 @@ export class FenceIndex {
     return true;
   }
 
+  /** The grid cell of a point, as a key for collectCell. */
+  keyOf(lat: number, lon: number): number {
+    const row = Math.floor(lat * this.rowsPerDeg);
+    return cellKey(row, Math.floor(lon * this.colsPerDeg(row)));
+  }
+
+  /** Appends the fences listed in one cell plus the large ones, each once (see collectAlong for `stamp`). */
+  collectCell(key: number, stamp: number, out: CompiledFence[]): void {
+    const listed = this.cells.get(key);
+    if (listed) for (let i = 0; i < listed.length; i++) take(listed[i]!, stamp, out);
+    for (let i = 0; i < this.large.length; i++) take(this.large[i]!, stamp, out);
+  }
+
   /** Fences listed in the cell of a point (a superset of those containing it, grown by the max margin). */
   cellFences(lat: number, lon: number): readonly CompiledFence[] {
     const row = Math.floor(lat * this.rowsPerDeg);
     const col = Math.floor(lon * this.colsPerDeg(row));
     return this.cells.get(cellKey(row, col)) ?? NO_FENCES;
+  }
+
+  /**
+   * Appends to `out` every fence listed in a cell the segment's bounding box touches, plus the large ones, each once:
+   * a fence already carrying `stamp` in `mark` is skipped and every appended one gets it. For crossings between
+   * sparse fixes; a box of more than MAX_SEGMENT_CELLS cells (a jump of tens of km) scans every fence instead.
+   */
+  collectAlong(lat1: number, lon1: number, lat2: number, lon2: number, stamp: number, out: CompiledFence[]): void {
+    const row0 = Math.floor(Math.min(lat1, lat2) * this.rowsPerDeg);
+    const row1 = Math.floor(Math.max(lat1, lat2) * this.rowsPerDeg);
+    const minLon = Math.min(lon1, lon2);
+    const maxLon = Math.max(lon1, lon2);
+    let cells = 0;
+    for (let row = row0; row <= row1 && cells <= MAX_SEGMENT_CELLS; row++) {
+      const k = this.colsPerDeg(row);
+      cells += Math.floor(maxLon * k) - Math.floor(minLon * k) + 1;
+    }
+    if (cells > MAX_SEGMENT_CELLS) {
+      for (const fence of this.byId.values()) take(fence, stamp, out);
+      return;
+    }
+    for (let row = row0; row <= row1; row++) {
+      const k = this.colsPerDeg(row);
+      const col1 = Math.floor(maxLon * k);
+      for (let col = Math.floor(minLon * k); col <= col1; col++) {
+        const listed = this.cells.get(cellKey(row, col));
+        if (listed) for (let i = 0; i < listed.length; i++) take(listed[i]!, stamp, out);
+      }
+    }
+    for (let i = 0; i < this.large.length; i++) take(this.large[i]!, stamp, out);
   }
 
   /** Ids of the fences containing a point, no margin: the same answer a scan of every fence gives. */

@@ -30,7 +30,7 @@ function square(lat: number, lon: number, halfM: number): LonLat[] {
   return [[w, s], [e, s], [e, n], [w, n], [w, s]];
 }
 
-test('driving through a circle yields exactly one enter then one exit, at the fixes that crossed', () => {
+test('driving through a circle yields one enter and one exit, timed at the interpolated boundary crossings', () => {
   const state = newState();
   upsertFence(state, 't1', circle('gate', LAT, LON, 100, 'site-1'));
   // Northbound at 10 m/s, a fix every 2 s, from 510 m south: fix k is at y = -510 + 20k metres.
@@ -40,15 +40,15 @@ test('driving through a circle yields exactly one enter then one exit, at the fi
   assert.deepEqual(
     events.map((e) => [e.transition, e.ts]),
     [
-      ['enter', T0 + 21 * 2000], // y = -90 m
-      ['exit', T0 + 31 * 2000], // y = +110 m
+      ['enter', T0 + 41_000], // y = -100 m, between the fixes at -110 m and -90 m
+      ['exit', T0 + 61_000], // y = +100 m; 20 s inside is short of the 2-minute dwell: no arrive
     ],
   );
   const enter = events[0]!;
-  assert.equal(enter.id, `gf:t1:d1:gate:enter:${T0 + 42_000}`);
+  assert.equal(enter.id, `gf:t1:d1:gate:enter:${T0 + 41_000}`);
   assert.equal(enter.siteId, 'site-1');
   assert.equal(enter.late, false);
-  assert.ok(haversineM(enter.lat, enter.lon, LAT, LON) < 100);
+  assert.ok(Math.abs(haversineM(enter.lat, enter.lon, LAT, LON) - 100) < 0.5, 'placed on the boundary');
 });
 
 test('a vehicle parked at the boundary with 10 m accuracy enters once and never flaps', () => {
@@ -66,7 +66,7 @@ test('a vehicle parked at the boundary with 10 m accuracy enters once and never 
   const withAccuracy = newState();
   upsertFence(withAccuracy, 't1', circle('yard', LAT, LON, 100));
   const events = run(withAccuracy, track.map((f) => ({ ...f, accuracy: 10 })));
-  assert.deepEqual(events.map((e) => e.transition), ['enter']);
+  assert.deepEqual(events.map((e) => e.transition), ['enter', 'arrive']);
 
   // The same track without accuracy has no margin and flaps: the hysteresis is what prevents it.
   const without = newState();
@@ -88,7 +88,7 @@ test('a polygon hole is outside the fence; margins are measured from the nearest
   const drive = straightTrack(south, 0, 10, 5, 7, T0, { deviceId: 'driver' });
   assert.deepEqual(run(state, drive).map((e) => [e.transition, e.ts]), [
     ['enter', T0],
-    ['exit', T0 + 5 * 5000], // y = -60 m: 40 m inside the hole
+    ['exit', T0 + 21_000], // the hole's edge (y = -100 m) lies a fifth of the way from y = -110 m to y = -60 m
   ]);
 
   // 5 m inside the hole's edge with 10 m accuracy is not yet an enter; 15 m inside is.
@@ -145,7 +145,7 @@ test('a fix not newer than the device’s last one is ignored and counted', () =
     fixAt(LAT, LON, T0 + 10_000), // same time: ignored
     fixAt(LAT, LON, T0 + 11_000),
   ]);
-  assert.deepEqual(events.map((e) => e.ts), [T0 + 11_000]);
+  assert.deepEqual(events.map((e) => e.ts), [T0 + 10_800]); // the boundary, 100 m into the last 500 m
   assert.equal(state.counters.lateIgnored, 2);
 });
 

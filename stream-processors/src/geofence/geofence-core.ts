@@ -1,7 +1,8 @@
 import { WIRE_VERSION, type GeofenceEvent, type GeofenceShape, type GeofenceTransition } from '@fieldtrace/protocol';
 import type { FleetDirectory } from '../fleet/fleet-directory.js';
-import type { CompiledFence, FenceDef } from './compiled-fence.js';
+import { FENCE_KINDS, type CompiledFence, type FenceDef, type FenceKind } from './compiled-fence.js';
 import { DEFAULT_INDEX_OPTIONS, FenceIndex, type FenceIndexOptions } from './fence-index.js';
+import { DevicePhase, DeviceFenceState, Membership, type MembershipSnapshot } from './membership.js';
 
 /** The part of a `Position` the cores read (a Position is one). */
 export interface FixInput {
@@ -17,25 +18,47 @@ export interface FixInput {
   speed?: number | undefined;
 }
 
+export interface DwellSetting {
+  /** Inside this long before "arrived", seconds. */
+  inS: number;
+  /** Outside this long (after arriving) before "departed", seconds. */
+  outS: number;
+}
+
+/** The issue's defaults: two minutes in, three minutes out, whatever the kind; each fence may override. */
+export const DEFAULT_DWELL: Readonly<Record<FenceKind, DwellSetting>> = {
+  site: { inS: 120, outS: 180 },
+  job: { inS: 120, outS: 180 },
+  depot: { inS: 120, outS: 180 },
+  zone: { inS: 120, outS: 180 },
+};
+
 export interface GeofenceOptions {
   /** Upper bound of the hysteresis margin, metres (GEOFENCE_MAX_MARGIN_M). */
   maxMarginM: number;
   cellSizeM?: number;
+  dwell?: Partial<Record<FenceKind, DwellSetting>>;
+  /**
+   * Between two fixes further apart than this (metres), fences passed through without a fix inside are found by
+   * intersecting the segment. Closer fixes sample the track densely enough; default 2 × maxMarginM (at least 20 m).
+   */
+  crossingMinGapM?: number;
+  /**
+   * ...and no more than this apart in time (seconds, default 300): across a longer silence the straight line between
+   * two fixes is a guess, not a path (a bus's unrecorded return leg would "pass through" every stop it skipped).
+   */
+  crossingMaxGapS?: number;
 }
 
 export interface GeofenceCounters {
   fixes: number;
-  /** Fixes not newer than the device's last processed one; see stepGeofence. */
+  /** Fixes not newer than the device's last processed one (the event-time layer normally prevents these). */
   lateIgnored: number;
   enters: number;
   exits: number;
-}
-
-class DeviceFenceState {
-  /** Event time of the last processed fix, Unix ms. */
-  lastTs = Number.NEGATIVE_INFINITY;
-  /** Fences the device is inside of; usually zero to two, so a list beats a set. */
-  readonly inside: CompiledFence[] = [];
+  arrivals: number;
+  departures: number;
+  passThroughs: number;
 }
 
 interface TenantFences {
@@ -45,20 +68,36 @@ interface TenantFences {
 
 export interface GeofenceState {
   readonly indexOptions: FenceIndexOptions;
+  readonly dwell: Readonly<Record<FenceKind, DwellSetting>>;
+  readonly crossingMinGapM: number;
+  readonly crossingMaxGapMs: number;
   readonly directory: FleetDirectory;
   readonly tenants: Map<string, TenantFences>;
   readonly counters: GeofenceCounters;
   /** Incremented per fix; fences seen as candidates for that fix carry it in `mark`. */
   stamp: number;
+  /** Reused candidate list. */
+  readonly candidates: CompiledFence[];
+  /** Reused crossing fractions. */
+  readonly crossings: number[];
 }
 
+const M_PER_DEG = 111_195;
+const RAD = Math.PI / 180;
+
 export function createGeofenceState(opts: GeofenceOptions, directory: FleetDirectory): GeofenceState {
+  const dwell = { ...DEFAULT_DWELL, ...opts.dwell };
   return {
     indexOptions: { ...DEFAULT_INDEX_OPTIONS, maxMarginM: opts.maxMarginM, cellSizeM: opts.cellSizeM ?? DEFAULT_INDEX_OPTIONS.cellSizeM },
+    dwell,
+    crossingMinGapM: opts.crossingMinGapM ?? Math.max(20, 2 * opts.maxMarginM),
+    crossingMaxGapMs: (opts.crossingMaxGapS ?? 300) * 1000,
     directory,
     tenants: new Map(),
-    counters: { fixes: 0, lateIgnored: 0, enters: 0, exits: 0 },
+    counters: { fixes: 0, lateIgnored: 0, enters: 0, exits: 0, arrivals: 0, departures: 0, passThroughs: 0 },
     stamp: 0,
+    candidates: [],
+    crossings: [],
   };
 }
 
@@ -68,8 +107,18 @@ function tenantFences(state: GeofenceState, tenantId: string): TenantFences {
   return t;
 }
 
-export function upsertFence(state: GeofenceState, tenantId: string, def: FenceDef): void {
-  tenantFences(state, tenantId).index.upsert(def);
+function deviceState(tenant: TenantFences, deviceId: string): DeviceFenceState {
+  let device = tenant.devices.get(deviceId);
+  if (!device) tenant.devices.set(deviceId, (device = new DeviceFenceState()));
+  return device;
+}
+
+export function upsertFence(state: GeofenceState, tenantId: string, def: FenceDef): CompiledFence {
+  const fence = tenantFences(state, tenantId).index.upsert(def);
+  const defaults = state.dwell[fence.kind] ?? DEFAULT_DWELL.zone;
+  fence.dwellInMs = (fence.dwellInS ?? defaults.inS) * 1000;
+  fence.dwellOutMs = (fence.dwellOutS ?? defaults.outS) * 1000;
+  return fence;
 }
 
 /** Devices inside a removed fence forget it without an exit event: the fence, not the vehicle, went away. */
@@ -77,15 +126,23 @@ export function removeFence(state: GeofenceState, tenantId: string, fenceId: str
   return state.tenants.get(tenantId)?.index.remove(fenceId) ?? false;
 }
 
-/** Makes a tenant's fences exactly `defs`: upserts each (in place for known ids) and removes the others. */
-export function replaceFences(state: GeofenceState, tenantId: string, defs: Iterable<FenceDef>): void {
+/**
+ * Makes a tenant's fences of the given kinds exactly `defs`: upserts each (in place for known ids) and removes the
+ * others of those kinds, so job fences and drawn fences can be reloaded independently.
+ */
+export function replaceFences(
+  state: GeofenceState,
+  tenantId: string,
+  defs: Iterable<FenceDef>,
+  kinds: readonly FenceKind[] = FENCE_KINDS,
+): void {
   const index = tenantFences(state, tenantId).index;
   const keep = new Set<string>();
   for (const def of defs) {
-    index.upsert(def);
+    upsertFence(state, tenantId, def);
     keep.add(def.id);
   }
-  for (const id of [...index.ids()]) if (!keep.has(id)) index.remove(id);
+  for (const fence of [...index.all()]) if (!keep.has(fence.id) && kinds.includes(fence.kind)) index.remove(fence.id);
 }
 
 export function fenceOf(state: GeofenceState, tenantId: string, fenceId: string): CompiledFence | undefined {
@@ -96,96 +153,253 @@ export function fenceShape(state: GeofenceState, tenantId: string, fenceId: stri
   return fenceOf(state, tenantId, fenceId)?.shape;
 }
 
+/** The fences a device is in now (entered or arrived, not away), for alerts and queries. */
+export function fencesOf(state: GeofenceState, tenantId: string, deviceId: string): readonly Membership[] {
+  return state.tenants.get(tenantId)?.devices.get(deviceId)?.memberships ?? [];
+}
+
+export function snapshotDevice(state: GeofenceState, tenantId: string, deviceId: string): MembershipSnapshot {
+  return deviceState(tenantFences(state, tenantId), deviceId).snapshot();
+}
+
+export function restoreDevice(state: GeofenceState, tenantId: string, deviceId: string, snap: MembershipSnapshot): void {
+  deviceState(tenantFences(state, tenantId), deviceId).restore(snap);
+}
+
 /**
- * Runs one fix through its tenant's fences and appends the enter/exit transitions it causes to `out`
- * (returns how many). Deterministic: the only inputs are the state, the fix and the directory.
+ * Runs one fix, in event-time order for its device, through its tenant's fences and appends the events it causes to
+ * `out` (returns how many). Deterministic: the only inputs are the state, the fix and the directory.
  *
  * Hysteresis: with a known accuracy, margin = min(accuracy, maxMarginM); entering needs the fix inside the fence
  * shrunk by the margin, exiting needs it outside the fence grown by it, so jitter at a boundary cannot flap.
- *
- * Order: a fix not newer than the device's last processed fix is ignored and counted in `lateIgnored`. This first
- * cut has no event-time reorder buffer; store-and-forward backlogs arriving out of order are the full hot-path
- * issue's job (buffer by event time, then emit with `late: true` past the watermark).
+ * Dwell: "arrive" once inside for the fence's dwell-in time, "depart" once outside for its dwell-out time after an
+ * arrival; both are judged in event time at each fix (and at heartbeats, see advanceGeofence), with crossing times
+ * interpolated between fixes, so a sparse track is judged by when it crossed, not when it was next heard from.
  */
 export function stepGeofence(state: GeofenceState, fix: FixInput, out: GeofenceEvent[]): number {
   state.counters.fixes++;
   const tenant = tenantFences(state, fix.tenantId);
-  let device = tenant.devices.get(fix.deviceId);
-  if (!device) tenant.devices.set(fix.deviceId, (device = new DeviceFenceState()));
+  const device = deviceState(tenant, fix.deviceId);
   if (fix.ts <= device.lastTs) {
     state.counters.lateIgnored++;
     return 0;
   }
-  device.lastTs = fix.ts;
-
+  const before = out.length;
   const lat = fix.lat;
   const lon = fix.lon;
   const accuracy = fix.accuracy;
   const margin = accuracy === undefined || !(accuracy > 0) ? 0 : Math.min(accuracy, state.indexOptions.maxMarginM);
   const stamp = ++state.stamp;
-  const inside = device.inside;
-  const before = out.length;
+  const index = tenant.index;
+  const candidates = state.candidates;
+  candidates.length = 0;
 
-  const listed = tenant.index.cellFences(lat, lon);
-  for (let i = 0; i < listed.length; i++) visit(state, fix, listed[i]!, inside, margin, stamp, out);
-  const large = tenant.index.large;
-  for (let i = 0; i < large.length; i++) visit(state, fix, large[i]!, inside, margin, stamp, out);
-
-  // A fence the device is inside of but that was not a candidate lies beyond its grown box from here: exited.
-  for (let i = inside.length - 1; i >= 0; i--) {
-    const fence = inside[i]!;
-    if (fence.mark === stamp) continue;
-    inside.splice(i, 1);
-    if (fence.live) out.push(transition(state, fix, fence, 'exit'));
+  const key = index.keyOf(lat, lon);
+  index.collectCell(key, stamp, candidates);
+  // A segment inside one cell lies wholly in it, so the fences it can cross are listed there already.
+  const hasLast = device.lastTs > Number.NEGATIVE_INFINITY;
+  let longSegment = false;
+  if (hasLast) {
+    const dy = (lat - device.lastLat) * M_PER_DEG;
+    const dx = (lon - device.lastLon) * M_PER_DEG * Math.cos(lat * RAD);
+    longSegment = dx * dx + dy * dy > state.crossingMinGapM * state.crossingMinGapM && fix.ts - device.lastTs <= state.crossingMaxGapMs;
+    if (key !== device.lastCell) index.collectAlong(device.lastLat, device.lastLon, lat, lon, stamp, candidates);
   }
+
+  let vehicleId: string | null | undefined; // looked up once, only if a vehicle-bound fence is a candidate
+  for (let i = 0; i < candidates.length; i++) {
+    const fence = candidates[i]!;
+    if (fence.vehicleId !== null) {
+      if (vehicleId === undefined) vehicleId = state.directory.tenant(fix.tenantId)?.vehicleOf(fix.deviceId) ?? null;
+      if (fence.vehicleId !== vehicleId) continue;
+    }
+    const m = device.find(fence);
+    if (m === undefined) {
+      if (!fence.activeAt(fix.ts)) continue;
+      if (fence.containsShrunk(lat, lon, margin)) enter(state, device, fix, fence, hasLast, out);
+      else if (longSegment && fence.segmentNearBox(device.lastLat, device.lastLon, lat, lon, 0)) passThrough(state, device, fix, fence, margin, out);
+    } else if (m.phase === DevicePhase.Away) {
+      if (fence.containsShrunk(lat, lon, margin)) reenter(state, device, fix, m, out);
+    } else if (fence.excludesGrown(lat, lon, margin)) {
+      exit(state, device, fix, m, hasLast, out);
+    }
+  }
+
+  // A fence the device is in that was not a candidate lies beyond its grown box from here: exited.
+  const memberships = device.memberships;
+  for (let i = memberships.length - 1; i >= 0; i--) {
+    const m = memberships[i]!;
+    if (!m.fence.live) memberships.splice(i, 1);
+    else if (m.fence.mark !== stamp && m.phase !== DevicePhase.Away) exit(state, device, fix, m, hasLast, out);
+  }
+  confirm(state, device, fix.tenantId, fix.deviceId, fix.ts, out);
+
+  device.lastTs = fix.ts;
+  device.lastLat = lat;
+  device.lastLon = lon;
+  device.lastCell = key;
   return out.length - before;
 }
 
-function visit(
-  state: GeofenceState,
-  fix: FixInput,
-  fence: CompiledFence,
-  inside: CompiledFence[],
-  margin: number,
-  stamp: number,
-  out: GeofenceEvent[],
-): void {
-  fence.mark = stamp;
-  const at = inside.indexOf(fence);
-  if (at < 0) {
-    if (fence.containsShrunk(fix.lat, fix.lon, margin)) {
-      inside.push(fence);
-      out.push(transition(state, fix, fence, 'enter'));
+/**
+ * Moves a device's event time forward without a position (a heartbeat while parked and silent): completes dwell
+ * and absence timers that ran out by `ts`. Returns how many events it appended.
+ */
+export function advanceGeofence(state: GeofenceState, tenantId: string, deviceId: string, ts: number, out: GeofenceEvent[]): number {
+  const device = state.tenants.get(tenantId)?.devices.get(deviceId);
+  if (!device || ts <= device.lastTs) return 0;
+  const before = out.length;
+  confirm(state, device, tenantId, deviceId, ts, out);
+  device.lastTs = ts;
+  return out.length - before;
+}
+
+function confirm(state: GeofenceState, device: DeviceFenceState, tenantId: string, deviceId: string, ts: number, out: GeofenceEvent[]): void {
+  const memberships = device.memberships;
+  for (let i = memberships.length - 1; i >= 0; i--) {
+    const m = memberships[i]!;
+    if (m.phase === DevicePhase.Entered && ts - m.enteredAt >= m.fence.dwellInMs) {
+      arrive(state, tenantId, deviceId, m, out);
+    } else if (m.phase === DevicePhase.Away && ts - m.leftAt >= m.fence.dwellOutMs) {
+      depart(state, tenantId, deviceId, m, out);
+      memberships.splice(i, 1);
     }
-  } else if (fence.excludesGrown(fix.lat, fix.lon, margin)) {
-    inside.splice(at, 1);
-    out.push(transition(state, fix, fence, 'exit'));
   }
 }
 
+/** Fraction along the last segment at which the boundary was crossed: the last crossing, or the fix itself. */
+function crossingFraction(state: GeofenceState, device: DeviceFenceState, fix: FixInput, fence: CompiledFence, hasLast: boolean): number {
+  if (!hasLast) return 1;
+  const ts = fence.crossings(device.lastLat, device.lastLon, fix.lat, fix.lon, state.crossings);
+  return ts.length === 0 ? 1 : ts[ts.length - 1]!;
+}
+
+function enter(state: GeofenceState, device: DeviceFenceState, fix: FixInput, fence: CompiledFence, hasLast: boolean, out: GeofenceEvent[]): void {
+  const t = crossingFraction(state, device, fix, fence, hasLast);
+  const m = new Membership(fence);
+  m.enteredAt = interpolate(device.lastTs, fix.ts, t);
+  m.enterLat = device.lastLat + (fix.lat - device.lastLat) * t;
+  m.enterLon = device.lastLon + (fix.lon - device.lastLon) * t;
+  if (!hasLast) {
+    m.enterLat = fix.lat;
+    m.enterLon = fix.lon;
+  }
+  device.memberships.push(m);
+  state.counters.enters++;
+  out.push(event(state, fix.tenantId, fix.deviceId, fence, 'enter', m.enteredAt, m.enterLat, m.enterLon));
+}
+
+function exit(state: GeofenceState, device: DeviceFenceState, fix: FixInput, m: Membership, hasLast: boolean, out: GeofenceEvent[]): void {
+  const t = crossingFraction(state, device, fix, m.fence, hasLast);
+  const leftAt = interpolate(device.lastTs, fix.ts, t);
+  const lat = hasLast ? device.lastLat + (fix.lat - device.lastLat) * t : fix.lat;
+  const lon = hasLast ? device.lastLon + (fix.lon - device.lastLon) * t : fix.lon;
+  // Inside long enough before leaving: it arrived, even if no fix fell after the dwell time ran out.
+  if (m.phase === DevicePhase.Entered && leftAt - m.enteredAt >= m.fence.dwellInMs) arrive(state, fix.tenantId, fix.deviceId, m, out);
+  state.counters.exits++;
+  out.push(event(state, fix.tenantId, fix.deviceId, m.fence, 'exit', leftAt, lat, lon));
+  if (m.phase === DevicePhase.Arrived) {
+    m.phase = DevicePhase.Away;
+    m.leftAt = leftAt;
+    m.leftLat = lat;
+    m.leftLon = lon;
+  } else {
+    device.memberships.splice(device.memberships.indexOf(m), 1);
+  }
+}
+
+/** Back inside after leaving an arrived-at fence: a short absence is enter/exit only; a long one was a departure. */
+function reenter(state: GeofenceState, device: DeviceFenceState, fix: FixInput, m: Membership, out: GeofenceEvent[]): void {
+  const t = crossingFraction(state, device, fix, m.fence, true);
+  const at = interpolate(device.lastTs, fix.ts, t);
+  if (at - m.leftAt >= m.fence.dwellOutMs) {
+    depart(state, fix.tenantId, fix.deviceId, m, out);
+    device.memberships.splice(device.memberships.indexOf(m), 1);
+    if (m.fence.activeAt(fix.ts)) enter(state, device, fix, m.fence, true, out);
+    return;
+  }
+  m.phase = DevicePhase.Arrived;
+  state.counters.enters++;
+  out.push(event(state, fix.tenantId, fix.deviceId, m.fence, 'enter', at, device.lastLat + (fix.lat - device.lastLat) * t, device.lastLon + (fix.lon - device.lastLon) * t));
+}
+
+/**
+ * Neither fix is inside, but the segment between them crosses the fence: enter and exit at the interpolated
+ * crossings. The chord must reach `margin` deep (its middle inside the shrunk fence), as a fix would have to.
+ * Never an arrival: no fix inside is evidence of a stop.
+ */
+function passThrough(state: GeofenceState, device: DeviceFenceState, fix: FixInput, fence: CompiledFence, margin: number, out: GeofenceEvent[]): void {
+  const ts = fence.crossings(device.lastLat, device.lastLon, fix.lat, fix.lon, state.crossings);
+  // The first endpoint is outside, so crossings pair up as (in, out).
+  for (let i = 0; i + 1 < ts.length; i += 2) {
+    const tIn = ts[i]!;
+    const tOut = ts[i + 1]!;
+    const mid = (tIn + tOut) / 2;
+    if (!fence.containsShrunk(device.lastLat + (fix.lat - device.lastLat) * mid, device.lastLon + (fix.lon - device.lastLon) * mid, margin)) continue;
+    state.counters.passThroughs++;
+    state.counters.enters++;
+    state.counters.exits++;
+    const a = event(state, fix.tenantId, fix.deviceId, fence, 'enter', interpolate(device.lastTs, fix.ts, tIn),
+      device.lastLat + (fix.lat - device.lastLat) * tIn, device.lastLon + (fix.lon - device.lastLon) * tIn);
+    const b = event(state, fix.tenantId, fix.deviceId, fence, 'exit', interpolate(device.lastTs, fix.ts, tOut),
+      device.lastLat + (fix.lat - device.lastLat) * tOut, device.lastLon + (fix.lon - device.lastLon) * tOut);
+    a.passThrough = true;
+    b.passThrough = true;
+    out.push(a, b);
+    return;
+  }
+}
+
+function arrive(state: GeofenceState, tenantId: string, deviceId: string, m: Membership, out: GeofenceEvent[]): void {
+  m.phase = DevicePhase.Arrived;
+  state.counters.arrivals++;
+  const e = event(state, tenantId, deviceId, m.fence, 'arrive', m.enteredAt, m.enterLat, m.enterLon);
+  e.confirmedTs = m.enteredAt + m.fence.dwellInMs;
+  out.push(e);
+}
+
+function depart(state: GeofenceState, tenantId: string, deviceId: string, m: Membership, out: GeofenceEvent[]): void {
+  state.counters.departures++;
+  const e = event(state, tenantId, deviceId, m.fence, 'depart', m.leftAt, m.leftLat, m.leftLon);
+  e.confirmedTs = m.leftAt + m.fence.dwellOutMs;
+  out.push(e);
+}
+
+function interpolate(t0: number, t1: number, t: number): number {
+  return t0 === Number.NEGATIVE_INFINITY ? t1 : Math.round(t0 + (t1 - t0) * t);
+}
+
 /** Builds the event; runs only on a transition, so lookups and allocation here are off the common path. */
-function transition(state: GeofenceState, fix: FixInput, fence: CompiledFence, kind: GeofenceTransition): GeofenceEvent {
-  if (kind === 'enter') state.counters.enters++;
-  else state.counters.exits++;
-  const event: GeofenceEvent = {
+function event(
+  state: GeofenceState,
+  tenantId: string,
+  deviceId: string,
+  fence: CompiledFence,
+  kind: GeofenceTransition,
+  ts: number,
+  lat: number,
+  lon: number,
+): GeofenceEvent {
+  const e: GeofenceEvent = {
     v: WIRE_VERSION,
-    id: `gf:${fix.tenantId}:${fix.deviceId}:${fence.id}:${kind}:${fix.ts}`,
-    tenantId: fix.tenantId,
-    deviceId: fix.deviceId,
+    id: `gf:${tenantId}:${deviceId}:${fence.id}:${kind}:${ts}`,
+    tenantId,
+    deviceId,
     geofenceId: fence.id,
     transition: kind,
-    ts: fix.ts,
-    lat: fix.lat,
-    lon: fix.lon,
+    ts,
+    lat,
+    lon,
     late: false,
   };
-  const directory = state.directory.tenant(fix.tenantId);
-  const vehicleId = directory?.vehicleOf(fix.deviceId) ?? null;
-  if (vehicleId !== null) event.vehicleId = vehicleId;
-  if (fence.siteId !== null) {
-    event.siteId = fence.siteId;
-    const job = vehicleId === null ? undefined : directory?.jobAtSite(vehicleId, fence.siteId);
-    if (job) event.jobId = job.id;
+  const directory = state.directory.tenant(tenantId);
+  const vehicleId = directory?.vehicleOf(deviceId) ?? null;
+  if (vehicleId !== null) e.vehicleId = vehicleId;
+  if (fence.siteId !== null) e.siteId = fence.siteId;
+  if (fence.jobId !== null) e.jobId = fence.jobId;
+  else if (fence.siteId !== null && vehicleId !== null) {
+    const job = directory?.jobAtSite(vehicleId, fence.siteId);
+    if (job) e.jobId = job.id;
   }
-  return event;
+  return e;
 }

@@ -1,46 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { haversineM, type GeofenceEvent } from '@fieldtrace/protocol';
 import { FleetDirectory } from '../fleet/fleet-directory.js';
 import { createGeofenceState, stepGeofence, upsertFence, type FixInput } from './geofence-core.js';
+import { LIVERPOOL_CSV, readLiverpool, type TrackPoint } from '../test-support/real-tracks.js';
 
-// Compiled to stream-processors/dist/geofence/: four levels up is the directory holding the repository and `shared/`.
-const CSV = fileURLToPath(new URL('../../../../shared/fixtures/trajectories/liverpool-route14-outbound.csv', import.meta.url));
+const CSV = LIVERPOOL_CSV;
 const FENCE_RADIUS_M = 200; // the fixes are up to ~350 m apart, so a fence on the route is always straddled by two
 const FENCE_AT_M = [1500, 3500, 5500, 7500, 9300]; // along the reference trip, metres from its start
 
-interface Row {
-  vehicle: string;
-  trip: string;
-  ts: number;
-  lat: number;
-  lon: number;
-}
-
-/** Arriva route 14 outbound, 16 trips by 8 buses (columns in the fixtures README); sorted by event time. */
-function readRows(path: string, limit: number): Row[] {
-  const lines = readFileSync(path, 'utf8').trim().split('\n');
-  const header = lines[0]!.split(',').map((h) => h.replace(/"/g, ''));
-  const col = (name: string) => {
-    const i = header.indexOf(name);
-    assert.ok(i >= 0, `column ${name} in ${header.join(',')}`);
-    return i;
-  };
-  const [vehicle, trip, timestamp, latitude, longitude] = ['vehicle_id', 'trip_id', 'timestamp', 'latitude', 'longitude'].map(col);
-  const rows = lines.slice(1, limit + 1).map((line) => {
-    const f = line.split(',').map((v) => v.replace(/"/g, ''));
-    return {
-      vehicle: f[vehicle!]!,
-      trip: f[trip!]!,
-      ts: Date.parse(`${f[timestamp!]!.replace(' ', 'T')}Z`),
-      lat: Number(f[latitude!]),
-      lon: Number(f[longitude!]),
-    };
-  });
-  return rows.sort((a, b) => a.ts - b.ts);
-}
+type Row = TrackPoint;
 
 /** Points `FENCE_AT_M` metres along a trip's polyline. */
 function pointsAlong(trip: readonly Row[], distances: readonly number[]): Array<[number, number]> {
@@ -61,7 +31,7 @@ test(
   'real bus traces (Liverpool route 14): enter events occur in route order on every trip',
   { skip: existsSync(CSV) ? false : `fixture absent: ${CSV} (see shared/fixtures/trajectories/README.md)` },
   () => {
-    const rows = readRows(CSV, 2000);
+    const rows = readLiverpool(CSV);
     const trips = new Map<string, Row[]>();
     for (const r of rows) {
       const key = `${r.vehicle}/${r.trip}`;
@@ -79,18 +49,21 @@ test(
     );
 
     // One device per bus, fixes interleaved across buses in event time as they would arrive live.
-    const tripOfFix = new Map<string, string>();
     const events: GeofenceEvent[] = [];
     for (const r of rows) {
       const fix: FixInput = { tenantId: 'arriva', deviceId: `bus${r.vehicle}`, ts: r.ts, lat: r.lat, lon: r.lon };
-      tripOfFix.set(`${fix.deviceId}@${r.ts}`, `${r.vehicle}/${r.trip}`);
       stepGeofence(state, fix, events);
     }
+    // An enter is timed at the crossing, between two fixes: it belongs to the trip of the fix after it.
+    const tripOfEvent = (e: GeofenceEvent) => {
+      const r = rows.find((row) => `bus${row.vehicle}` === e.deviceId && row.ts >= e.ts)!;
+      return `${r.vehicle}/${r.trip}`;
+    };
 
     const entersByTrip = new Map<string, number[]>();
     for (const e of events) {
       if (e.transition !== 'enter') continue;
-      const trip = tripOfFix.get(`${e.deviceId}@${e.ts}`)!;
+      const trip = tripOfEvent(e);
       if (!entersByTrip.has(trip)) entersByTrip.set(trip, []);
       entersByTrip.get(trip)!.push(Number(e.geofenceId.slice(4)));
     }

@@ -26,7 +26,12 @@ export const Position = Type.Object({
 });
 export type Position = Static<typeof Position>;
 
-export const GeofenceTransition = Type.Union([Type.Literal('enter'), Type.Literal('exit')]);
+/**
+ * enter/exit: the fence's boundary was crossed (with hysteresis). arrive: inside for the fence's minimum dwell (the
+ * dwell event; `ts` is when it entered, `confirmedTs` when the dwell was complete). depart: outside for the fence's
+ * minimum absence after having arrived (`ts` is when it left). A brief exit and return in between is enter/exit only.
+ */
+export const GeofenceTransition = Type.Union([Type.Literal('enter'), Type.Literal('exit'), Type.Literal('arrive'), Type.Literal('depart')]);
 export type GeofenceTransition = Static<typeof GeofenceTransition>;
 
 export const GeofenceEvent = Type.Object({
@@ -40,11 +45,22 @@ export const GeofenceEvent = Type.Object({
   siteId: Type.Optional(Id),
   jobId: Type.Optional(Id),
   transition: GeofenceTransition,
+  /** When it happened: for enter/exit the boundary crossing, interpolated between the two fixes around it. */
   ts: EventTime,
+  /** Where: the crossing point for enter/exit, the fix that showed it otherwise. */
   lat: Lat,
   lon: Lon,
-  /** True when the fix arrived after the processor had moved past its event time (store-and-forward backlog). */
+  /** arrive/depart: the event time at which the minimum dwell or absence was complete. */
+  confirmedTs: Type.Optional(EventTime),
+  /** Both crossings lie between two fixes, neither of which was inside (a fence passed through between sparse fixes). */
+  passThrough: Type.Optional(Type.Boolean()),
+  /**
+   * True when emitted as a correction: fixes arriving after the processor had moved past their event time
+   * (store-and-forward backlog) changed the event history, and this event was missing from what was announced.
+   */
   late: Type.Boolean(),
+  /** A correction withdrawing an earlier event (same fields, id suffixed `:retracted`); `retracts` is the original id. */
+  retracts: Type.Optional(Type.String()),
 });
 export type GeofenceEvent = Static<typeof GeofenceEvent>;
 
