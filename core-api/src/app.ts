@@ -23,6 +23,10 @@ import { telemetryRoutes } from './routes/telemetry.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { vehicleRoutes } from './routes/vehicles.js';
 import { imageRoutes } from './routes/images.js';
+import { alertRuleRoutes } from './routes/alert-rules.js';
+import { alertRoutes } from './routes/alerts.js';
+import { timesheetRoutes } from './routes/timesheets.js';
+import { tripRoutes } from './routes/trips.js';
 import type { RouteDeps } from './routes/deps.js';
 
 export interface CoreApiDeps {
@@ -48,6 +52,7 @@ export interface CoreApi {
 const API_VERSION = '1.0.0';
 const CONTEXTS = [
   tenantRoutes, apiKeyRoutes, deviceRoutes, vehicleRoutes, siteRoutes, geofenceRoutes, jobRoutes, telemetryRoutes, eventRoutes,
+  alertRuleRoutes, alertRoutes, timesheetRoutes, tripRoutes,
 ];
 
 export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {

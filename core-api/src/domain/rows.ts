@@ -1,5 +1,5 @@
 import type {
-  Device, Geofence, GeofenceShape, Job, JobStatus, Position, Site, Tenant, Vehicle,
+  Device, Geofence, GeofenceKind, GeofenceShape, Job, JobStatus, Position, Site, Tenant, TimesheetEntry, TimesheetKind, Vehicle,
 } from '@fieldtrace/protocol';
 
 /** Row shapes as the store returns them (int8 → number, timestamptz → Date) and their API DTOs. */
@@ -21,9 +21,13 @@ export const toDevice = (r: DeviceRow): Device => ({
   createdAt: iso(r.created_at), lastSeenAt: isoOrNull(r.last_seen_at),
 });
 
-export interface VehicleRow { tenant_id: string; id: string; name: string; kind: string; crew_id: string | null }
-export const VEHICLE_COLUMNS = 'tenant_id, id, name, kind, crew_id';
-export const toVehicle = (r: VehicleRow): Vehicle => ({ id: r.id, tenantId: r.tenant_id, name: r.name, kind: r.kind, crewId: r.crew_id });
+export interface VehicleRow {
+  tenant_id: string; id: string; name: string; kind: string; crew_id: string | null; speed_limit_kmh: number | null;
+}
+export const VEHICLE_COLUMNS = 'tenant_id, id, name, kind, crew_id, speed_limit_kmh';
+export const toVehicle = (r: VehicleRow): Vehicle => ({
+  id: r.id, tenantId: r.tenant_id, name: r.name, kind: r.kind, crewId: r.crew_id, speedLimitKmh: r.speed_limit_kmh,
+});
 
 export interface SiteRow {
   tenant_id: string; id: string; name: string; address: string | null; lon: number; lat: number;
@@ -35,21 +39,39 @@ export const toSite = (r: SiteRow): Site => ({
   customerId: r.customer_id, geofenceId: r.geofence_id,
 });
 
-export interface GeofenceRow { tenant_id: string; id: string; name: string; site_id: string | null; shape: GeofenceShape }
-export const GEOFENCE_COLUMNS = 'tenant_id, id, name, site_id, shape';
-export const toGeofence = (r: GeofenceRow): Geofence => ({ id: r.id, tenantId: r.tenant_id, name: r.name, siteId: r.site_id, shape: r.shape });
+export interface GeofenceRow {
+  tenant_id: string; id: string; name: string; site_id: string | null; shape: GeofenceShape; kind: GeofenceKind;
+  dwell_in_s: number | null; dwell_out_s: number | null; speed_limit_kmh: number | null;
+}
+export const GEOFENCE_COLUMNS = 'tenant_id, id, name, site_id, shape, kind, dwell_in_s, dwell_out_s, speed_limit_kmh';
+export const toGeofence = (r: GeofenceRow): Geofence => ({
+  id: r.id, tenantId: r.tenant_id, name: r.name, siteId: r.site_id, shape: r.shape, kind: r.kind,
+  dwellInS: r.dwell_in_s, dwellOutS: r.dwell_out_s, speedLimitKmh: r.speed_limit_kmh,
+});
 
 export interface JobRow {
   tenant_id: string; id: string; site_id: string; title: string; status: JobStatus; vehicle_id: string | null;
   window_start: Date | null; window_end: Date | null; route_order: number | null;
-  started_at: Date | null; completed_at: Date | null;
+  started_at: Date | null; completed_at: Date | null; en_route_at: Date | null; arrived_at: Date | null; departed_at: Date | null;
 }
 export const JOB_COLUMNS =
-  'tenant_id, id, site_id, title, status, vehicle_id, window_start, window_end, route_order, started_at, completed_at';
+  'tenant_id, id, site_id, title, status, vehicle_id, window_start, window_end, route_order, started_at, completed_at, ' +
+  'en_route_at, arrived_at, departed_at';
 export const toJob = (r: JobRow): Job => ({
   id: r.id, tenantId: r.tenant_id, siteId: r.site_id, title: r.title, status: r.status, vehicleId: r.vehicle_id,
   windowStart: msOrNull(r.window_start), windowEnd: msOrNull(r.window_end), routeOrder: r.route_order,
   startedAt: msOrNull(r.started_at), completedAt: msOrNull(r.completed_at),
+  enRouteAt: msOrNull(r.en_route_at), arrivedAt: msOrNull(r.arrived_at), departedAt: msOrNull(r.departed_at),
+});
+
+export interface TimesheetRow {
+  tenant_id: string; id: string; job_id: string; vehicle_id: string; crew_id: string | null; kind: TimesheetKind;
+  started_at: Date; ended_at: Date; seconds: number;
+}
+export const TIMESHEET_COLUMNS = 'tenant_id, id, job_id, vehicle_id, crew_id, kind, started_at, ended_at, seconds';
+export const toTimesheetEntry = (r: TimesheetRow): TimesheetEntry => ({
+  v: 1, id: r.id, tenantId: r.tenant_id, jobId: r.job_id, vehicleId: r.vehicle_id, crewId: r.crew_id, kind: r.kind,
+  startedAt: r.started_at.getTime(), endedAt: r.ended_at.getTime(), seconds: r.seconds,
 });
 
 export interface PositionRow {

@@ -262,6 +262,15 @@ describe('documentation, health and the dashboard', () => {
       '/v1/events': ['get'],
       '/v1/etas': ['get'],
       '/v1/dead-letters': ['get'],
+      '/v1/alert-rules': ['get', 'put'],
+      '/v1/alerts': ['get'],
+      '/v1/alerts/{id}': ['get'],
+      '/v1/alerts/{id}/ack': ['post'],
+      '/v1/timesheets': ['get'],
+      '/v1/timesheets/summary': ['get'],
+      '/v1/jobs/{id}/timesheet': ['get'],
+      '/v1/trips': ['get'],
+      '/v1/stops': ['get'],
     };
     for (const [path, methods] of Object.entries(expected)) {
       assert.ok(doc.paths[path], `${path} is documented`);
@@ -270,6 +279,9 @@ describe('documentation, health and the dashboard', () => {
     const createJob = doc.paths['/v1/jobs'].post;
     assert.ok(createJob.requestBody.content['application/json'].schema.properties.siteId);
     assert.ok(createJob.responses['201']);
+    const putRules = doc.paths['/v1/alert-rules'].put;
+    assert.equal(putRules.requestBody.content['application/json'].schema.type, 'array', 'the rule document is described');
+    assert.ok(doc.paths['/v1/alerts/{id}/ack'].post.responses['200'].content['application/json'].schema.properties.acknowledgedBy);
     assert.ok(doc.components.schemas.Problem, 'problem bodies are a named component');
     assert.ok(doc.components.securitySchemes.bearer);
   assert.ok(doc.paths['/healthz'].get, 'healthz is documented');

@@ -2,10 +2,16 @@ import { Conflict, FieldtraceError, defineError } from '@fieldtrace/service-kit'
 
 /** Input that passed the schema but breaks a rule the schema cannot express (or a schema failure itself). */
 export const ValidationFailed = defineError('FT_VALIDATION', 400, (field: string, why: string) => `${field}: ${why}`);
+/** Several problems found at once, each `field: why` (a document checked as a whole, such as the alert rules). */
+export const InvalidInput = defineError('FT_VALIDATION', 400, (problems: readonly string[]) => problems.join('; '));
 export const TenantRequired = defineError('FT_TENANT_REQUIRED', 400, () =>
   'a platform operator key acts on a tenant only when the request names it in the x-tenant-id header',
 );
 export const OperatorOnly = defineError('FT_OPERATOR_ONLY', 403, () => 'only a platform operator key (no tenant) may do this');
+/** Acknowledging means "someone is on it"; an alert whose condition has ended needs no one. */
+export const AlertCleared = defineError('FT_ALERT_CLEARED', 409, (id: string) =>
+  `alert '${id}' has already cleared; there is nothing to acknowledge`,
+);
 export const StillReferenced = defineError('FT_STILL_REFERENCED', 409, (what: string, id: string, by: string) =>
   `${what} '${id}' is still referenced by ${by}`,
 );

@@ -3,8 +3,16 @@ import type { Bus, Logger } from '@fieldtrace/service-kit';
 import type { LiveFanout } from './fanout.js';
 import type { EtaStore } from './eta-store.js';
 
-const LIVE_KINDS = ['position', 'geofence', 'eta', 'job'] as const satisfies readonly (BusKind & LiveItem['type'])[];
+const LIVE_KINDS = [
+  'position', 'geofence', 'eta', 'job', 'alert', 'trip', 'timesheet',
+] as const satisfies readonly (BusKind & LiveItem['type'])[];
 type LiveKind = (typeof LIVE_KINDS)[number];
+
+/** The tenant a message says it belongs to: an AlertChange carries it inside its alert, every other kind on top. */
+function claimedTenant(kind: LiveKind, message: object): unknown {
+  if (kind === 'alert') return (message as { alert?: { tenantId?: unknown } | null }).alert?.tenantId;
+  return (message as { tenantId?: unknown }).tenantId;
+}
 
 /**
  * One subscription per live kind for all tenants; each message goes to its tenant's sockets. The tenant is taken
@@ -16,12 +24,12 @@ export async function subscribeLiveFeed(bus: Bus, fanout: LiveFanout, etas: EtaS
   const handler = (topic: string, message: unknown) => {
     const address = parseBusTopic(topic);
     if (!address || typeof message !== 'object' || message === null) return;
-    if ((message as { tenantId?: unknown }).tenantId !== address.tenantId) {
+    const kind = address.kind as LiveKind;
+    if (claimedTenant(kind, message) !== address.tenantId) {
       // Logged on powers of two: a misbehaving publisher must not flood the log.
       if ((++mismatched & (mismatched - 1)) === 0) logger.warn({ topic, mismatched }, 'bus message tenant differs from its topic; dropped');
       return;
     }
-    const kind = address.kind as LiveKind;
     if (kind === 'eta') etas.put(message as EtaUpdate);
     else if (kind === 'job') etas.onJobStatus(message as JobStatusChange);
     fanout.publish(address.tenantId, { type: kind, data: message } as LiveItem);

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { busTopic, type EtaUpdate, type LiveItem, type Position } from '@fieldtrace/protocol';
+import {
+  alertId, busTopic, type AlertChange, type EtaUpdate, type LiveItem, type Position, type TimesheetEntry, type TripEvent,
+} from '@fieldtrace/protocol';
 import { emptyPositionBatch } from '@fieldtrace/store';
 import { silentLogger } from '@fieldtrace/service-kit';
 import { buildApi } from '../app.js';
@@ -147,6 +149,37 @@ describe('live feed WebSocket', () => {
     const frame = await next();
     assert.deepEqual(frame, [{ type: 'position', data: fix(2) }, { type: 'position', data: fix(3) }]);
     assert.equal(h.api.fanout.size(), 1);
+    ws.close();
+    await once(ws, 'close');
+  });
+
+  test('alerts, trips and timesheet entries on the bus reach the tenant\'s clients; an alert of another tenant does not', async () => {
+    const { ws, next } = await connect(`key=${encodeURIComponent(liveKey)}`);
+    await next(); // the position snapshot
+    const alert: AlertChange = {
+      v: 1, change: 'raised',
+      alert: {
+        v: 1, id: alertId('speed', 'v', 'v1', T0), tenantId: 'live', ruleId: 'speed', kind: 'speeding', severity: 'warning',
+        subject: { vehicleId: 'v1', deviceId: 'truck-1' }, status: 'open', openedAt: T0, updatedAt: T0, value: 71, threshold: 50,
+        message: 'v1 at 71 km/h in a 50 km/h zone',
+      },
+    };
+    const trip: TripEvent = {
+      v: 1, id: 'truck-1:trip:1', tenantId: 'live', deviceId: 'truck-1', vehicleId: 'v1', kind: 'trip_start', ts: T0, lat: 51.5, lon: -0.12,
+    };
+    const entry: TimesheetEntry = {
+      v: 1, id: `ts:j1:en_route:${T0}`, tenantId: 'live', jobId: 'j1', vehicleId: 'v1', crewId: null, kind: 'en_route',
+      startedAt: T0, endedAt: T0 + 60_000, seconds: 60,
+    };
+    h.bus.publish(busTopic('live', 'alert'), { ...alert, alert: { ...alert.alert, tenantId: 'other' } }); // body and topic disagree
+    h.bus.publish(busTopic('live', 'alert'), alert);
+    h.bus.publish(busTopic('live', 'trip'), trip);
+    h.bus.publish(busTopic('live', 'timesheet'), entry);
+    assert.deepEqual(await next(), [
+      { type: 'alert', data: alert },
+      { type: 'trip', data: trip },
+      { type: 'timesheet', data: entry },
+    ]);
     ws.close();
     await once(ws, 'close');
   });

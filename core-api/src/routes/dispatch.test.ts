@@ -23,7 +23,10 @@ describe('sites and geofences', () => {
 
     const fences = (await h.call('GET', '/v1/geofences', admin)).json();
     assert.deepEqual(fences, [
-      { id: 'site-depot', tenantId: 'sites', name: 'Depot', siteId: 'depot', shape: { type: 'circle', center: [-0.1276, 51.5072], radiusM: 80 } },
+      {
+        id: 'site-depot', tenantId: 'sites', name: 'Depot', siteId: 'depot', shape: { type: 'circle', center: [-0.1276, 51.5072], radiusM: 80 },
+        kind: 'site', dwellInS: null, dwellOutS: null, speedLimitKmh: null,
+      },
     ]);
 
     const geo = await h.call('GET', '/v1/geofences.geojson', admin);
@@ -77,6 +80,40 @@ describe('sites and geofences', () => {
 
     assert.equal((await h.call('DELETE', '/v1/geofences/site-shop', admin)).statusCode, 204);
     assert.equal((await h.call('GET', '/v1/sites/shop', admin)).json().geofenceId, null);
+  });
+
+  test('a fence keeps its kind, dwell times and speed limit; a PUT replaces them all', async () => {
+    const zone = await h.call('POST', '/v1/geofences', admin, { id: 'school', name: 'School', shape: { type: 'circle', center: [1, 2], radiusM: 300 } });
+    assert.equal(zone.statusCode, 201);
+    assert.equal(zone.json().kind, 'zone', 'a fence without a site is a zone');
+
+    const yard = { type: 'polygon', coordinates: [[[3, 3], [3.01, 3], [3.01, 3.01], [3, 3]]] };
+    const depot = await h.call('POST', '/v1/geofences', admin, {
+      id: 'yard', name: 'Yard', shape: yard, kind: 'depot', dwellInS: 30, dwellOutS: 90, speedLimitKmh: 15.5,
+    });
+    assert.equal(depot.statusCode, 201);
+    const stored = (await h.call('GET', '/v1/geofences/yard', admin)).json();
+    assert.deepEqual([stored.kind, stored.dwellInS, stored.dwellOutS, stored.speedLimitKmh], ['depot', 30, 90, 15.5]);
+
+    const replaced = await h.call('PUT', '/v1/geofences/yard', admin, { name: 'Yard', shape: yard, dwellInS: 10 });
+    assert.equal(replaced.statusCode, 200);
+    assert.deepEqual([replaced.json().kind, replaced.json().dwellInS, replaced.json().dwellOutS, replaced.json().speedLimitKmh], ['zone', 10, null, null]);
+
+    const road = await h.call('POST', '/v1/geofences', admin, {
+      id: 'haul-road', name: 'Haul road', shape: { type: 'corridor', path: [[4, 4], [4.1, 4]], widthM: 40 }, speedLimitKmh: 30,
+    });
+    assert.equal(road.statusCode, 201);
+    const feature = (await h.call('GET', '/v1/geofences.geojson', admin)).json().features.find((f: { id: string }) => f.id === 'haul-road');
+    assert.deepEqual(feature.geometry, { type: 'LineString', coordinates: [[4, 4], [4.1, 4]] });
+    assert.equal(feature.properties.widthM, 40);
+    assert.equal(feature.properties.speedLimitKmh, 30);
+
+    const negative = await h.call('POST', '/v1/geofences', admin, { id: 'bad', name: 'Bad', shape: yard, dwellOutS: -5 });
+    assert.equal(negative.statusCode, 400);
+    assert.match(negative.json().detail, /body\/dwellOutS/);
+    const kind = await h.call('PUT', '/v1/geofences/yard', admin, { name: 'Yard', shape: yard, kind: 'garage' });
+    assert.equal(kind.statusCode, 400);
+    assert.match(kind.json().detail, /body\/kind/);
   });
 });
 
@@ -151,6 +188,36 @@ describe('jobs', () => {
     assert.equal(res.json().status, 'assigned');
     assert.equal(res.json().vehicleId, 'van-1');
     assert.equal((await h.call('PATCH', '/v1/jobs/none', dispatcher, { title: 'x' })).statusCode, 404);
+  });
+
+  test('arrival and departure times set by the processors are served by GET and by PATCH', async () => {
+    const created = await h.call('POST', '/v1/jobs', dispatcher, { id: 'j-t', siteId: 'site-1', title: 'Tap', vehicleId: 'van-1' });
+    assert.deepEqual([created.json().enRouteAt, created.json().arrivedAt, created.json().departedAt], [null, null, null]);
+    const enRoute = Date.UTC(2025, 5, 2, 8, 0, 0);
+    // What the stream processors write when the van sets off and dwells in the site fence.
+    await h.db.query(
+      `UPDATE jobs SET en_route_at = to_timestamp($1 / 1000.0), arrived_at = to_timestamp($2 / 1000.0)
+       WHERE tenant_id = 'dispatch' AND id = 'j-t'`,
+      [enRoute, enRoute + 1_200_000],
+    );
+    const got = (await h.call('GET', '/v1/jobs/j-t', dispatcher)).json();
+    assert.deepEqual([got.enRouteAt, got.arrivedAt, got.departedAt], [enRoute, enRoute + 1_200_000, null]);
+    const patched = (await h.call('PATCH', '/v1/jobs/j-t', dispatcher, { title: 'Dripping tap' })).json();
+    assert.equal(patched.title, 'Dripping tap');
+    assert.deepEqual([patched.enRouteAt, patched.arrivedAt], [enRoute, enRoute + 1_200_000]);
+  });
+
+  test('a vehicle keeps its own speed limit; zero is refused', async () => {
+    const created = await h.call('POST', '/v1/vehicles', dispatcher, { id: 'van-9', name: 'Van 9', speedLimitKmh: 90 });
+    assert.equal(created.statusCode, 201);
+    assert.equal(created.json().speedLimitKmh, 90);
+    assert.equal((await h.call('GET', '/v1/vehicles/van-1', dispatcher)).json().speedLimitKmh, null);
+    const patched = await h.call('PATCH', '/v1/vehicles/van-9', dispatcher, { speedLimitKmh: 80.3 });
+    assert.equal(patched.json().speedLimitKmh, 80.3, 'read back as sent, not as the nearest float4');
+    assert.equal((await h.call('PATCH', '/v1/vehicles/van-9', dispatcher, { name: 'Van nine' })).json().speedLimitKmh, 80.3);
+    const zero = await h.call('PATCH', '/v1/vehicles/van-9', dispatcher, { speedLimitKmh: 0 });
+    assert.equal(zero.statusCode, 400);
+    assert.match(zero.json().detail, /body\/speedLimitKmh/);
   });
 
   test('a vehicle with unfinished jobs cannot be deleted', async () => {

@@ -1,6 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Geofence, GeofenceInput } from '@fieldtrace/protocol';
+import { Geofence, GeofenceInput, type GeofenceKind } from '@fieldtrace/protocol';
 import { NotFound } from '@fieldtrace/service-kit';
 import type { Db } from '@fieldtrace/store';
 import { DISPATCH_WRITERS, READERS, tenantOf } from '../http/auth.js';
@@ -16,6 +16,12 @@ const tags = ['geofences'];
 const readers = { access: { roles: READERS } };
 const writers = { access: { roles: DISPATCH_WRITERS } };
 
+/** The columns a create or a replace writes, from the body; absent optional fields are stored as null. */
+function fenceParams(g: Static<typeof GeofenceReplace>) {
+  const kind: GeofenceKind = g.kind ?? (g.siteId !== undefined ? 'site' : 'zone');
+  return [g.name, g.siteId ?? null, JSON.stringify(g.shape), kind, g.dwellInS ?? null, g.dwellOutS ?? null, g.speedLimitKmh ?? null];
+}
+
 async function assertSiteExists(db: Db, tenantId: string, siteId: string | undefined): Promise<void> {
   if (siteId === undefined) return;
   const rows = await db.query('SELECT 1 FROM sites WHERE tenant_id = $1 AND id = $2', [tenantId, siteId]);
@@ -25,15 +31,21 @@ async function assertSiteExists(db: Db, tenantId: string, siteId: string | undef
 export const geofenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, bus }) => {
   app.post('/geofences', {
     config: writers,
-    schema: { tags, summary: 'Create a geofence', body: GeofenceInput, response: withProblems({ 201: Geofence }) },
+    schema: {
+      tags,
+      summary: "Create a geofence (kind defaults to 'site' with a siteId, else 'zone')",
+      body: GeofenceInput,
+      response: withProblems({ 201: Geofence }),
+    },
   }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const g = request.body;
     await assertSiteExists(db, tenantId, g.siteId);
     const [row] = await conflictAs('geofence', g.id, () =>
       db.query<GeofenceRow>(
-        `INSERT INTO geofences (tenant_id, id, name, site_id, shape) VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING ${GEOFENCE_COLUMNS}`,
-        [tenantId, g.id, g.name, g.siteId ?? null, JSON.stringify(g.shape)],
+        `INSERT INTO geofences (tenant_id, id, name, site_id, shape, kind, dwell_in_s, dwell_out_s, speed_limit_kmh)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9) RETURNING ${GEOFENCE_COLUMNS}`,
+        [tenantId, g.id, ...fenceParams(g)],
       ),
     );
     publishChanged(bus, tenantId, 'geofence', g.id, 'upsert');
@@ -75,7 +87,7 @@ export const geofenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     config: writers,
     schema: {
       tags,
-      summary: 'Replace a geofence (name, site and shape)',
+      summary: 'Replace a geofence: every field; an omitted optional field becomes null (kind: its default)',
       params: IdParams,
       body: GeofenceReplace,
       response: withProblems({ 200: Geofence }),
@@ -85,9 +97,10 @@ export const geofenceRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     const g = request.body;
     await assertSiteExists(db, tenantId, g.siteId);
     const [row] = await db.query<GeofenceRow>(
-      `UPDATE geofences SET name = $3, site_id = $4, shape = $5::jsonb, updated_at = now()
+      `UPDATE geofences SET name = $3, site_id = $4, shape = $5::jsonb, kind = $6, dwell_in_s = $7, dwell_out_s = $8,
+              speed_limit_kmh = $9, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${GEOFENCE_COLUMNS}`,
-      [tenantId, request.params.id, g.name, g.siteId ?? null, JSON.stringify(g.shape)],
+      [tenantId, request.params.id, ...fenceParams(g)],
     );
     if (!row) throw NotFound(['geofence', request.params.id]);
     publishChanged(bus, tenantId, 'geofence', row.id, 'upsert');

@@ -42,7 +42,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db
         params: [tenantId, s.id, s.name, s.address ?? null, s.location[0], s.location[1], s.customerId ?? null, fenceId],
       },
       {
-        sql: 'INSERT INTO geofences (tenant_id, id, name, site_id, shape) VALUES ($1, $2, $3, $4, $5::jsonb)',
+        sql: "INSERT INTO geofences (tenant_id, id, name, site_id, shape, kind) VALUES ($1, $2, $3, $4, $5::jsonb, 'site')",
         params: [tenantId, fenceId, s.name, s.id, JSON.stringify(shape)],
       },
     ]);

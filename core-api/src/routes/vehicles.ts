@@ -25,8 +25,9 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     const v = request.body;
     const [row] = await conflictAs('vehicle', v.id, () =>
       db.query<VehicleRow>(
-        `INSERT INTO vehicles (tenant_id, id, name, kind, crew_id) VALUES ($1, $2, $3, $4, $5) RETURNING ${VEHICLE_COLUMNS}`,
-        [tenantId, v.id, v.name, v.kind ?? 'truck', v.crewId ?? null],
+        `INSERT INTO vehicles (tenant_id, id, name, kind, crew_id, speed_limit_kmh) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING ${VEHICLE_COLUMNS}`,
+        [tenantId, v.id, v.name, v.kind ?? 'truck', v.crewId ?? null, v.speedLimitKmh ?? null],
       ),
     );
     publishChanged(bus, tenantId, 'vehicle', v.id, 'upsert');
@@ -59,9 +60,10 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     const tenantId = tenantOf(request);
     const p = request.body;
     const [row] = await db.query<VehicleRow>(
-      `UPDATE vehicles SET name = COALESCE($3, name), kind = COALESCE($4, kind), crew_id = COALESCE($5, crew_id)
+      `UPDATE vehicles SET name = COALESCE($3, name), kind = COALESCE($4, kind), crew_id = COALESCE($5, crew_id),
+              speed_limit_kmh = COALESCE($6::real, speed_limit_kmh)
        WHERE tenant_id = $1 AND id = $2 RETURNING ${VEHICLE_COLUMNS}`,
-      [tenantId, request.params.id, p.name ?? null, p.kind ?? null, p.crewId ?? null],
+      [tenantId, request.params.id, p.name ?? null, p.kind ?? null, p.crewId ?? null, p.speedLimitKmh ?? null],
     );
     if (!row) throw NotFound(['vehicle', request.params.id]);
     publishChanged(bus, tenantId, 'vehicle', row.id, 'upsert');

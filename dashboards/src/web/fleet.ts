@@ -97,7 +97,7 @@ export class Fleet {
     }
     const stops: NextStop[] = [];
     for (const [vehicleId, job] of best) {
-      const vehicle = this.vehicles.get(vehicleId) ?? { id: vehicleId, tenantId: job.tenantId, name: vehicleId, kind: 'truck', crewId: null };
+      const vehicle = this.vehicles.get(vehicleId) ?? { id: vehicleId, tenantId: job.tenantId, name: vehicleId, kind: 'truck', crewId: null, speedLimitKmh: null };
       stops.push({ vehicle, job, site: this.sites.get(job.siteId), eta: this.etas.get(job.id) });
     }
     return stops.sort((a, b) => (a.eta?.eta ?? Infinity) - (b.eta?.eta ?? Infinity) || a.vehicle.name.localeCompare(b.vehicle.name));

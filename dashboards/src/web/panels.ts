@@ -9,6 +9,7 @@ export class EventFeed {
   private readonly list: HTMLUListElement;
   private readonly fleet: Fleet;
   private readonly seen = new Set<string>();
+  private readonly byId = new Map<string, HTMLLIElement>();
 
   constructor(list: HTMLUListElement, fleet: Fleet) {
     this.list = list;
@@ -16,12 +17,20 @@ export class EventFeed {
   }
 
   geofence(e: GeofenceEvent): void {
-    if (!this.remember(e.id)) return;
+    // A job's fence repeats its site's events for the assigned crew; the job's status changes tell that story.
+    if (e.fenceKind === 'job' || !this.remember(e.id)) return;
+    if (e.retracts !== undefined) {
+      // A late report showed this event did not happen after all.
+      const withdrawn = this.byId.get(e.retracts);
+      if (withdrawn) withdrawn.classList.add('withdrawn');
+      return;
+    }
     const who = this.fleet.vehicleLabel(e.vehicleId, e.deviceId);
     const where = this.fleet.placeLabel(e.siteId, e.geofenceId);
-    const verb = e.transition === 'enter' ? 'arrived at' : 'left';
-    const item = this.item(e.ts, [el('strong', undefined, who), ' ', el('span', e.transition, verb), ` ${where}`]);
+    const item = this.item(e.ts, [el('strong', undefined, who), ' ', el('span', e.transition, VERBS[e.transition]), ` ${where}`]);
     if (e.late) item.append(' ', el('span', 'late', '(delayed report)'));
+    this.byId.set(e.id, item);
+    if (this.byId.size > MAX_FEED_ITEMS * 4) this.byId.clear();
     this.insert(item, e.ts);
   }
 
@@ -58,6 +67,8 @@ export class EventFeed {
     while (this.list.children.length > MAX_FEED_ITEMS) this.list.lastElementChild?.remove();
   }
 }
+
+const VERBS: Record<GeofenceEvent['transition'], string> = { enter: 'entered', exit: 'left', arrive: 'arrived at', depart: 'departed from' };
 
 /** Vehicle → next job/site → "in 7 min (12:41)". */
 export function renderEtas(list: HTMLUListElement, fleet: Fleet, now: number): void {

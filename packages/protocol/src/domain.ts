@@ -54,10 +54,18 @@ export const Vehicle = Type.Object({
   name: Type.String(),
   kind: Type.String(),
   crewId: Type.Union([Id, Type.Null()]),
+  /** For speeding alerts where no fence sets a limit. */
+  speedLimitKmh: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]),
 });
 export type Vehicle = Static<typeof Vehicle>;
 export const VehicleInput = Type.Object(
-  { id: Id, name: Type.String({ minLength: 1, maxLength: 200 }), kind: Type.Optional(Type.String({ maxLength: 32 })), crewId: Type.Optional(Id) },
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    kind: Type.Optional(Type.String({ maxLength: 32 })),
+    crewId: Type.Optional(Id),
+    speedLimitKmh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 300 })),
+  },
   { additionalProperties: false },
 );
 
@@ -87,16 +95,37 @@ export const SiteInput = Type.Object(
 );
 export type SiteInput = Static<typeof SiteInput>;
 
+/** What a fence is for: a customer site (job arrival), a depot or yard, or any other zone. */
+export const GeofenceKind = Type.Union([Type.Literal('site'), Type.Literal('depot'), Type.Literal('zone')]);
+export type GeofenceKind = Static<typeof GeofenceKind>;
+
 export const Geofence = Type.Object({
   id: Id,
   tenantId: Id,
   name: Type.String(),
   siteId: Type.Union([Id, Type.Null()]),
   shape: GeofenceShape,
+  kind: GeofenceKind,
+  /** Inside this long before "arrive", seconds; null: the kind's default (2 minutes). */
+  dwellInS: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** Outside this long after arriving before "depart", seconds; null: the kind's default (3 minutes). */
+  dwellOutS: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** Speed limit inside the fence, for speeding alerts; beats the vehicle's own limit. */
+  speedLimitKmh: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]),
 });
 export type Geofence = Static<typeof Geofence>;
 export const GeofenceInput = Type.Object(
-  { id: Id, name: Type.String({ minLength: 1, maxLength: 200 }), siteId: Type.Optional(Id), shape: GeofenceShape },
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    siteId: Type.Optional(Id),
+    shape: GeofenceShape,
+    /** Default 'site' when siteId is given, else 'zone'. */
+    kind: Type.Optional(GeofenceKind),
+    dwellInS: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
+    dwellOutS: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
+    speedLimitKmh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 300 })),
+  },
   { additionalProperties: false },
 );
 
@@ -114,6 +143,10 @@ export const Job = Type.Object({
   routeOrder: Type.Union([Type.Integer(), Type.Null()]),
   startedAt: Type.Union([EventTime, Type.Null()]),
   completedAt: Type.Union([EventTime, Type.Null()]),
+  /** From telemetry: the vehicle set off towards the job, arrived (dwelt in the site fence), and left after work. */
+  enRouteAt: Type.Union([EventTime, Type.Null()]),
+  arrivedAt: Type.Union([EventTime, Type.Null()]),
+  departedAt: Type.Union([EventTime, Type.Null()]),
 });
 export type Job = Static<typeof Job>;
 export const JobInput = Type.Object(

@@ -11,3 +11,6 @@ export * from './topics.js';
 export * from './codec.js';
 export * from './domain.js';
 export * from './live-feed.js';
+export * from './messages/trips.js';
+export * from './messages/alerts.js';
+export * from './messages/timesheet.js';

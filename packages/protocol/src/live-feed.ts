@@ -1,14 +1,22 @@
 import type { EtaUpdate, GeofenceEvent, JobStatusChange, Position } from './messages/derived.js';
+import type { AlertChange } from './messages/alerts.js';
+import type { TripEvent } from './messages/trips.js';
+import type { TimesheetEntry } from './messages/timesheet.js';
 
 /**
  * The live WebSocket feed (`/v1/live`). Server frames are JSON arrays of these, batched per tick so one frame
- * carries many positions (frames, not messages, are what a browser pays for).
+ * carries many positions (frames, not messages, are what a browser pays for). Each item is the bus message of
+ * the same kind, unchanged.
  */
 export type LiveItem =
   | { type: 'position'; data: Position }
   | { type: 'geofence'; data: GeofenceEvent }
   | { type: 'eta'; data: EtaUpdate }
-  | { type: 'job'; data: JobStatusChange };
+  | { type: 'job'; data: JobStatusChange }
+  /** An alert raised, updated, reopened, acknowledged or cleared; `data.alert` is the alert as it now stands. */
+  | { type: 'alert'; data: AlertChange }
+  | { type: 'trip'; data: TripEvent }
+  | { type: 'timesheet'; data: TimesheetEntry };
 
 export type LiveFrame = LiveItem[];
 export const LIVE_PATH = '/v1/live';

@@ -201,7 +201,78 @@ CREATE INDEX device_messages_ts_brin ON device_messages USING brin (ts);
 `;
 }
 
+/** The hot path: fence kinds and dwell, alerts, timesheets, learned speeds, job arrival/departure times. */
+const hotPath = /* sql */ `
+ALTER TABLE geofences
+  ADD COLUMN kind text NOT NULL DEFAULT 'zone' CHECK (kind IN ('site', 'depot', 'zone')),
+  ADD COLUMN dwell_in_s integer CHECK (dwell_in_s >= 0),
+  ADD COLUMN dwell_out_s integer CHECK (dwell_out_s >= 0),
+  ADD COLUMN speed_limit_kmh real CHECK (speed_limit_kmh > 0);
+UPDATE geofences SET kind = 'site' WHERE site_id IS NOT NULL;
+
+ALTER TABLE vehicles ADD COLUMN speed_limit_kmh real CHECK (speed_limit_kmh > 0);
+
+ALTER TABLE jobs
+  ADD COLUMN en_route_at timestamptz,
+  ADD COLUMN arrived_at timestamptz,
+  ADD COLUMN departed_at timestamptz;
+
+-- A tenant's alert rules are one JSON document (validated by the API against the protocol's AlertRuleSet).
+CREATE TABLE alert_rules (
+  tenant_id text PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+  rules jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per alert, updated in place through its lifecycle (open, acknowledged, cleared).
+CREATE TABLE alerts (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  rule_id text NOT NULL,
+  kind text NOT NULL,
+  severity text NOT NULL,
+  status text NOT NULL CHECK (status IN ('open', 'acknowledged', 'cleared')),
+  device_id text,
+  vehicle_id text,
+  job_id text,
+  opened_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  cleared_at timestamptz,
+  acknowledged_at timestamptz,
+  acknowledged_by text,
+  data jsonb NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX alerts_recent ON alerts (tenant_id, updated_at DESC);
+
+-- Time en route, on site and idle per job, vehicle and crew, as billing reads it. ids are deterministic.
+CREATE TABLE timesheet_entries (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  job_id text NOT NULL,
+  vehicle_id text NOT NULL,
+  crew_id text,
+  kind text NOT NULL CHECK (kind IN ('en_route', 'on_site', 'idle')),
+  started_at timestamptz NOT NULL,
+  ended_at timestamptz NOT NULL,
+  seconds integer NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX timesheet_job ON timesheet_entries (tenant_id, job_id);
+
+-- Speeds the fleet has driven per H3 cell and hour of week, learned online by the ETA processor.
+CREATE TABLE speed_profiles (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  cell text NOT NULL,
+  hour_of_week smallint NOT NULL CHECK (hour_of_week BETWEEN 0 AND 167),
+  n integer NOT NULL,
+  mean_speed_ms real NOT NULL,
+  PRIMARY KEY (tenant_id, cell, hour_of_week)
+);
+`;
+
 export const migrations: Migration[] = [
   { version: 1, name: 'relational tables', up: relational },
   { version: 2, name: 'telemetry tables', up: telemetry },
+  { version: 3, name: 'hot path: fence dwell, alerts, timesheets, speed profiles', up: hotPath },
 ];

@@ -4,3 +4,4 @@ export * from './services.js';
 export * from './mqtt-device.js';
 export * from './fixtures.js';
 export * from './random.js';
+export * from './zip.js';

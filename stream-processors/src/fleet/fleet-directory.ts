@@ -21,8 +21,15 @@ export interface JobInfo {
   vehicleId: string;
   status: JobStatus;
   routeOrder: number | null;
-  /** Unix ms. */
+  /** Appointment window, Unix ms. */
   windowStart: number | null;
+  windowEnd?: number | null;
+}
+
+export interface VehicleInfo {
+  id: string;
+  crewId: string | null;
+  speedLimitKmh: number | null;
 }
 
 const openStatuses: ReadonlySet<string> = new Set(OPEN_JOB_STATUSES);
@@ -59,6 +66,8 @@ export class TenantDirectory {
   private sites = new Map<string, SiteInfo>();
   /** vehicleId → its jobs that are open or on site, sorted by compareJobs. */
   private jobsByVehicle = new Map<string, JobInfo[]>();
+  private jobsById = new Map<string, JobInfo>();
+  private vehicles = new Map<string, VehicleInfo>();
 
   constructor(tenantId: string) {
     this.tenantId = tenantId;
@@ -66,6 +75,20 @@ export class TenantDirectory {
 
   vehicleOf(deviceId: string): string | null {
     return this.devices.get(deviceId) ?? null;
+  }
+
+  vehicle(vehicleId: string): VehicleInfo | undefined {
+    return this.vehicles.get(vehicleId);
+  }
+
+  /** An open or on-site job with a vehicle. */
+  job(jobId: string): JobInfo | undefined {
+    return this.jobsById.get(jobId);
+  }
+
+  /** Every open or on-site job with a vehicle. */
+  allJobs(): IterableIterator<JobInfo> {
+    return this.jobsById.values();
   }
 
   site(siteId: string): SiteInfo | undefined {
@@ -82,6 +105,11 @@ export class TenantDirectory {
     if (!jobs) return undefined;
     for (let i = 0; i < jobs.length; i++) if (openStatuses.has(jobs[i]!.status)) return jobs[i];
     return undefined;
+  }
+
+  /** The vehicle's open and on-site jobs in route order. */
+  jobsOf(vehicleId: string): readonly JobInfo[] {
+    return this.jobsByVehicle.get(vehicleId) ?? [];
   }
 
   /** The vehicle's job at a site that is open or in progress, if any (first in route order). */
@@ -101,6 +129,12 @@ export class TenantDirectory {
     this.devices = next;
   }
 
+  replaceVehicles(rows: Iterable<VehicleInfo>): void {
+    const next = new Map<string, VehicleInfo>();
+    for (const v of rows) next.set(v.id, v);
+    this.vehicles = next;
+  }
+
   replaceSites(rows: Iterable<SiteInfo>): void {
     const next = new Map<string, SiteInfo>();
     for (const s of rows) next.set(s.id, s);
@@ -110,14 +144,17 @@ export class TenantDirectory {
   /** Jobs in any status may be given; only those a vehicle still has ahead of it or is working on are kept. */
   replaceJobs(rows: Iterable<JobInfo>): void {
     const next = new Map<string, JobInfo[]>();
+    const byId = new Map<string, JobInfo>();
     for (const job of rows) {
       if (!isAttributableJobStatus(job.status)) continue;
+      byId.set(job.id, job);
       let list = next.get(job.vehicleId);
       if (!list) next.set(job.vehicleId, (list = []));
       list.push(job);
     }
     for (const list of next.values()) list.sort(compareJobs);
     this.jobsByVehicle = next;
+    this.jobsById = byId;
   }
 }
 

@@ -267,9 +267,12 @@ function confirm(state: GeofenceState, device: DeviceFenceState, tenantId: strin
   }
 }
 
-/** Fraction along the last segment at which the boundary was crossed: the last crossing, or the fix itself. */
+/**
+ * Fraction along the last segment at which the boundary was crossed: the last crossing, or the fix itself when there
+ * is none or the two fixes are more than crossingMaxGapS apart (across a long silence the line between them is a guess).
+ */
 function crossingFraction(state: GeofenceState, device: DeviceFenceState, fix: FixInput, fence: CompiledFence, hasLast: boolean): number {
-  if (!hasLast) return 1;
+  if (!hasLast || fix.ts - device.lastTs > state.crossingMaxGapMs) return 1;
   const ts = fence.crossings(device.lastLat, device.lastLon, fix.lat, fix.lon, state.crossings);
   return ts.length === 0 ? 1 : ts[ts.length - 1]!;
 }
@@ -380,19 +383,22 @@ function event(
   lat: number,
   lon: number,
 ): GeofenceEvent {
+  const directory = state.directory.tenant(tenantId);
+  // A job's fence is a copy of its site's: events name the site's fence (the id the dispatcher knows).
+  const geofenceId = fence.kind === 'job' && fence.siteId !== null ? (directory?.site(fence.siteId)?.geofenceId ?? fence.id) : fence.id;
   const e: GeofenceEvent = {
     v: WIRE_VERSION,
     id: `gf:${tenantId}:${deviceId}:${fence.id}:${kind}:${ts}`,
     tenantId,
     deviceId,
-    geofenceId: fence.id,
+    geofenceId,
+    fenceKind: fence.kind,
     transition: kind,
     ts,
     lat,
     lon,
     late: false,
   };
-  const directory = state.directory.tenant(tenantId);
   const vehicleId = directory?.vehicleOf(deviceId) ?? null;
   if (vehicleId !== null) e.vehicleId = vehicleId;
   if (fence.siteId !== null) e.siteId = fence.siteId;

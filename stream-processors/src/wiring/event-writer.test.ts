@@ -16,7 +16,7 @@ function fakeDb(failures = 0): { db: Db; batches: number[] } {
       calls++;
       if (calls <= failures) throw new Error('connection reset');
       assert.match(sql, /^INSERT INTO events .* ON CONFLICT \(id\) DO NOTHING$/s);
-      batches.push(params.length / 9);
+      batches.push(params.length / 10);
       return [];
     },
   } as unknown as Db;

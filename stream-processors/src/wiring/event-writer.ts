@@ -1,4 +1,4 @@
-import type { GeofenceEvent } from '@fieldtrace/protocol';
+import type { GeofenceEvent, TripEvent } from '@fieldtrace/protocol';
 import type { Db } from '@fieldtrace/store';
 import type { Logger } from '@fieldtrace/service-kit';
 
@@ -20,7 +20,7 @@ export interface EventWriterStats {
 }
 
 export interface EventWriter {
-  add(event: GeofenceEvent): void;
+  add(event: StoredEvent): void;
   /** Writes everything added so far (waits for a write already under way). */
   flush(): Promise<void>;
   start(): void;
@@ -28,7 +28,10 @@ export interface EventWriter {
   stats(): EventWriterStats;
 }
 
-const COLUMNS_PER_ROW = 9;
+/** What the processors record in the `events` log: geofence transitions and trip/stop/idle boundaries. */
+export type StoredEvent = GeofenceEvent | TripEvent;
+
+const COLUMNS_PER_ROW = 10;
 const sqlBySize = new Map<number, string>();
 
 /** One multi-row INSERT per batch; ids are deterministic, so a retried or replayed batch stores each event once. */
@@ -39,7 +42,7 @@ function insertSql(rows: number): string {
   for (let r = 0; r < rows; r++) {
     const p = r * COLUMNS_PER_ROW;
     values.push(
-      `($${p + 1}, $${p + 2}, 'geofence', to_timestamp($${p + 3}::float8 / 1000), $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}::jsonb)`,
+      `($${p + 1}, $${p + 2}, $${p + 3}, to_timestamp($${p + 4}::float8 / 1000), $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}, $${p + 9}, $${p + 10}::jsonb)`,
     );
   }
   sql = `INSERT INTO events (id, tenant_id, kind, ts, device_id, vehicle_id, job_id, geofence_id, late, data) VALUES ${values.join(', ')} ON CONFLICT (id) DO NOTHING`;
@@ -48,7 +51,7 @@ function insertSql(rows: number): string {
 }
 
 /**
- * Batches geofence events into the `events` table: every flushIntervalMs, or at once when maxBatch are waiting.
+ * Batches geofence and trip events into the `events` table: every flushIntervalMs, or at once when maxBatch are waiting.
  * `onStored` sees each batch after it is committed: events are announced only once they are in the event log,
  * so what the live map showed can always be found again, and a crash loses nothing that was announced.
  */
@@ -56,17 +59,21 @@ export function createEventWriter(
   db: Db,
   logger: Logger,
   opts: EventWriterOptions = DEFAULT_WRITER_OPTIONS,
-  onStored: (batch: readonly GeofenceEvent[]) => void = () => undefined,
+  onStored: (batch: readonly StoredEvent[]) => void = () => undefined,
 ): EventWriter {
-  let pending: GeofenceEvent[] = [];
+  let pending: StoredEvent[] = [];
   let inFlight: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   const stats: EventWriterStats = { stored: 0, pending: 0, flushes: 0, flushErrors: 0, dropped: 0 };
 
-  async function writeBatch(batch: GeofenceEvent[]): Promise<void> {
+  async function writeBatch(batch: StoredEvent[]): Promise<void> {
     const params: unknown[] = [];
     for (const e of batch) {
-      params.push(e.id, e.tenantId, e.ts, e.deviceId, e.vehicleId ?? null, e.jobId ?? null, e.geofenceId, e.late, JSON.stringify(e));
+      if ('transition' in e) {
+        params.push(e.id, e.tenantId, 'geofence', e.ts, e.deviceId, e.vehicleId ?? null, e.jobId ?? null, e.geofenceId, e.late, JSON.stringify(e));
+      } else {
+        params.push(e.id, e.tenantId, 'trip', e.ts, e.deviceId, e.vehicleId ?? null, null, null, false, JSON.stringify(e));
+      }
     }
     try {
       await db.query(insertSql(batch.length), params);
@@ -80,7 +87,7 @@ export function createEventWriter(
   }
 
   /** Puts a failed batch back in front, in order, for the next flush; past the cap drops the oldest, loudly. */
-  function requeue(err: unknown, batch: GeofenceEvent[]): void {
+  function requeue(err: unknown, batch: StoredEvent[]): void {
     stats.flushErrors++;
     pending = batch.concat(pending);
     const excess = pending.length - opts.maxPending;
@@ -88,7 +95,7 @@ export function createEventWriter(
       pending.splice(0, excess);
       stats.dropped += excess;
     }
-    logger.warn({ err, rows: batch.length, pending: pending.length, dropped: stats.dropped }, 'geofence event write failed; will retry');
+    logger.warn({ err, rows: batch.length, pending: pending.length, dropped: stats.dropped }, 'event write failed; will retry');
   }
 
   function drain(): Promise<void> {
@@ -130,7 +137,7 @@ export function createEventWriter(
       if (timer) clearInterval(timer);
       timer = null;
       await flush();
-      if (pending.length > 0) logger.error({ lost: pending.length }, 'geofence events not written at shutdown');
+      if (pending.length > 0) logger.error({ lost: pending.length }, 'events not written at shutdown');
     },
     stats() {
       stats.pending = pending.length;

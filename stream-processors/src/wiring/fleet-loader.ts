@@ -1,8 +1,8 @@
 import { CompiledSchema, GeofenceShape, OPEN_JOB_STATUSES, type JobStatus } from '@fieldtrace/protocol';
 import type { Db } from '@fieldtrace/store';
 import type { Logger } from '@fieldtrace/service-kit';
-import type { FenceDef } from '../geofence/compiled-fence.js';
-import type { JobInfo } from '../fleet/fleet-directory.js';
+import type { FenceDef, FenceKind } from '../geofence/compiled-fence.js';
+import type { JobInfo, VehicleInfo } from '../fleet/fleet-directory.js';
 
 /**
  * Reads what the cores cache from the database. Each loader takes an optional tenant (none: every tenant, for
@@ -89,7 +89,8 @@ export async function loadJobs(db: Db, tenantId?: string): Promise<ByTenant<JobI
     status: JobStatus;
     route_order: number | null;
     window_start: Date | null;
-  }>(`SELECT tenant_id, id, site_id, vehicle_id, status, route_order, window_start FROM jobs ${w.clause}`, w.params);
+    window_end: Date | null;
+  }>(`SELECT tenant_id, id, site_id, vehicle_id, status, route_order, window_start, window_end FROM jobs ${w.clause}`, w.params);
   return group(rows, (r) => ({
     id: r.id,
     siteId: r.site_id,
@@ -97,21 +98,45 @@ export async function loadJobs(db: Db, tenantId?: string): Promise<ByTenant<JobI
     status: r.status,
     routeOrder: r.route_order,
     windowStart: r.window_start === null ? null : r.window_start.getTime(),
+    windowEnd: r.window_end === null ? null : r.window_end.getTime(),
   }));
+}
+
+export async function loadVehicles(db: Db, tenantId?: string): Promise<ByTenant<VehicleInfo>> {
+  const w = where(byTenant(tenantId));
+  const rows = await db.query<{ tenant_id: string; id: string; crew_id: string | null; speed_limit_kmh: number | null }>(
+    `SELECT tenant_id, id, crew_id, speed_limit_kmh FROM vehicles ${w.clause}`,
+    w.params,
+  );
+  return group(rows, (r) => ({ id: r.id, crewId: r.crew_id, speedLimitKmh: r.speed_limit_kmh }));
 }
 
 /** Fences, one or all of a tenant's; a row whose shape does not match the protocol is logged and skipped. */
 export async function loadFences(db: Db, logger: Logger, tenantId?: string, fenceId?: string): Promise<ByTenant<FenceDef>> {
   const w = where([...byTenant(tenantId), ...(fenceId === undefined ? [] : [['id = ?', fenceId] as [string, unknown]])]);
-  const rows = await db.query<{ tenant_id: string; id: string; site_id: string | null; shape: unknown }>(
-    `SELECT tenant_id, id, site_id, shape FROM geofences ${w.clause}`,
-    w.params,
-  );
+  const rows = await db.query<{
+    tenant_id: string;
+    id: string;
+    site_id: string | null;
+    shape: unknown;
+    kind: FenceKind;
+    dwell_in_s: number | null;
+    dwell_out_s: number | null;
+    speed_limit_kmh: number | null;
+  }>(`SELECT tenant_id, id, site_id, shape, kind, dwell_in_s, dwell_out_s, speed_limit_kmh FROM geofences ${w.clause}`, w.params);
   return group(rows, (r) => {
     if (!shapeSchema.is(r.shape)) {
       logger.warn({ tenantId: r.tenant_id, geofenceId: r.id, problem: shapeSchema.explain(r.shape) }, 'geofence shape invalid; fence skipped');
       return null;
     }
-    return { id: r.id, siteId: r.site_id, shape: r.shape };
+    return {
+      id: r.id,
+      siteId: r.site_id,
+      shape: r.shape,
+      kind: r.kind,
+      dwellInS: r.dwell_in_s,
+      dwellOutS: r.dwell_out_s,
+      speedLimitKmh: r.speed_limit_kmh,
+    };
   });
 }

@@ -4,7 +4,9 @@ import type { Logger } from '@fieldtrace/service-kit';
 import type { FleetDirectory, SiteInfo } from '../fleet/fleet-directory.js';
 import { fenceOf, fenceShape, removeFence, replaceFences, upsertFence, type GeofenceState } from '../geofence/geofence-core.js';
 import { arrivalRadiusM } from '../eta/arrival-radius.js';
-import { loadDevices, loadFences, loadJobs, loadSites, loadTenantIds, type SiteRow } from './fleet-loader.js';
+import { loadDevices, loadFences, loadJobs, loadSites, loadTenantIds, loadVehicles, type SiteRow } from './fleet-loader.js';
+import { jobFenceDefs } from '../jobs/job-fences.js';
+import type { FenceKind } from '../geofence/compiled-fence.js';
 
 /**
  * Keeps the cores' caches (fences, devices, sites, jobs) in line with the database: everything at start, then
@@ -23,7 +25,16 @@ export interface FleetSync {
   readonly counters: { reloads: number; reloadErrors: number };
 }
 
-export function createFleetSync(db: Db, logger: Logger, directory: FleetDirectory, geo: GeofenceState): FleetSync {
+export interface FleetSyncOptions {
+  /** A job's fence opens this long before its appointment window and closes this long after it, ms. */
+  jobFenceMarginMs: number;
+  /** Called after a tenant's jobs were reloaded (the job automation forgets finished jobs). */
+  onJobsReloaded?: (tenantId: string) => void;
+}
+
+const DRAWN_KINDS: readonly FenceKind[] = ['site', 'depot', 'zone'];
+
+export function createFleetSync(db: Db, logger: Logger, directory: FleetDirectory, geo: GeofenceState, opts: FleetSyncOptions): FleetSync {
   let chain: Promise<void> = Promise.resolve();
   const counters = { reloads: 0, reloadErrors: 0 };
   const known = new Set<string>();
@@ -62,18 +73,28 @@ export function createFleetSync(db: Db, logger: Logger, directory: FleetDirector
     directory.ensure(tenantId).replaceSites(sites);
   }
 
+  /** Job fences derive from jobs, sites and site fences: rebuilt whenever any of them changes. */
+  function rebuildJobFences(tenantId: string): void {
+    const dir = directory.ensure(tenantId);
+    replaceFences(geo, tenantId, jobFenceDefs(dir, (id) => fenceOf(geo, tenantId, id), opts.jobFenceMarginMs), ['job']);
+  }
+
   async function reloadTenant(tenantId: string, parts: { fences?: boolean; sites?: boolean; devices?: boolean; jobs?: boolean }) {
-    const [fences, sites, devices, jobs] = await Promise.all([
+    const [fences, sites, devices, vehicles, jobs] = await Promise.all([
       parts.fences ? loadFences(db, logger, tenantId) : undefined,
       parts.sites || parts.fences ? loadSites(db, tenantId) : undefined,
       parts.devices ? loadDevices(db, tenantId) : undefined,
+      parts.devices ? loadVehicles(db, tenantId) : undefined,
       parts.jobs ? loadJobs(db, tenantId) : undefined,
     ]);
     const dir = directory.ensure(tenantId);
-    if (fences) replaceFences(geo, tenantId, fences.get(tenantId) ?? []);
+    if (fences) replaceFences(geo, tenantId, fences.get(tenantId) ?? [], DRAWN_KINDS);
     if (sites) applySites(tenantId, sites.get(tenantId) ?? []);
     if (devices) dir.replaceDevices(devices.get(tenantId) ?? []);
+    if (vehicles) dir.replaceVehicles(vehicles.get(tenantId) ?? []);
     if (jobs) dir.replaceJobs(jobs.get(tenantId) ?? []);
+    if (fences || sites || jobs) rebuildJobFences(tenantId);
+    if (jobs) opts.onJobsReloaded?.(tenantId);
   }
 
   async function reloadFence(tenantId: string, fenceId: string, op: EntityChanged['op']) {
@@ -81,8 +102,9 @@ export function createFleetSync(db: Db, logger: Logger, directory: FleetDirector
     const def = rows?.[0];
     if (def) upsertFence(geo, tenantId, def);
     else removeFence(geo, tenantId, fenceId);
-    // Arrival radii and site links derive from fences.
+    // Arrival radii, site links and job fences derive from fences.
     applySites(tenantId, (await loadSites(db, tenantId)).get(tenantId) ?? []);
+    rebuildJobFences(tenantId);
   }
 
   const everything = { fences: true, sites: true, devices: true, jobs: true };
@@ -91,20 +113,23 @@ export function createFleetSync(db: Db, logger: Logger, directory: FleetDirector
     counters,
     loadAll() {
       return run({ scope: 'all' }, async () => {
-        const [tenantIds, fences, sites, devices, jobs] = await Promise.all([
+        const [tenantIds, fences, sites, devices, vehicles, jobs] = await Promise.all([
           loadTenantIds(db),
           loadFences(db, logger),
           loadSites(db),
           loadDevices(db),
+          loadVehicles(db),
           loadJobs(db),
         ]);
         for (const tenantId of tenantIds) {
           known.add(tenantId);
           const dir = directory.ensure(tenantId);
-          replaceFences(geo, tenantId, fences.get(tenantId) ?? []);
+          replaceFences(geo, tenantId, fences.get(tenantId) ?? [], DRAWN_KINDS);
           applySites(tenantId, sites.get(tenantId) ?? []);
           dir.replaceDevices(devices.get(tenantId) ?? []);
+          dir.replaceVehicles(vehicles.get(tenantId) ?? []);
           dir.replaceJobs(jobs.get(tenantId) ?? []);
+          rebuildJobFences(tenantId);
         }
         logger.info({ tenants: tenantIds.length, fences: count(fences), devices: count(devices), openJobs: count(jobs) }, 'fleet cache loaded');
       });

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EventTime, Id, Lat, Lon, Seq, WIRE_VERSION } from './common.js';
 import { FixQuality } from './gps-fix.js';
+import { AlertId } from './alerts.js';
 
 /**
  * Messages produced by the platform (ingest and the stream processors) on the internal bus and the live feed.
@@ -42,6 +43,11 @@ export const GeofenceEvent = Type.Object({
   deviceId: Id,
   vehicleId: Type.Optional(Id),
   geofenceId: Id,
+  /**
+   * 'job': the event comes from a job's own copy of its site's fence (geofenceId names the site's fence), which only
+   * the assigned vehicle can enter and only around the appointment window; job automation acts on these.
+   */
+  fenceKind: Type.Optional(Type.Union([Type.Literal('site'), Type.Literal('depot'), Type.Literal('zone'), Type.Literal('job')])),
   siteId: Type.Optional(Id),
   jobId: Type.Optional(Id),
   transition: GeofenceTransition,
@@ -121,8 +127,13 @@ export const EntityChanged = Type.Object({
     Type.Literal('site'),
     Type.Literal('geofence'),
     Type.Literal('job'),
+    /** A tenant's alert rule document; `id` is the tenant id. */
+    Type.Literal('alert_rules'),
+    /** An alert acknowledged through the API. */
+    Type.Literal('alert'),
   ]),
-  id: Id,
+  /** The entity's id; for 'alert' an AlertId (`rule.v.subject.openedAt`), for 'alert_rules' the tenant id. */
+  id: Type.Union([Id, AlertId]),
   op: Type.Union([Type.Literal('upsert'), Type.Literal('delete')]),
 });
 export type EntityChanged = Static<typeof EntityChanged>;

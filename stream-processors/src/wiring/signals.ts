@@ -1,0 +1,13 @@
+/** Sensor names a device may report its ignition or engine state under (edge-agent profiles use the first ones). */
+const IGNITION = new Set(['ignition', 'ign', 'acc']);
+const ENGINE = new Set(['engine', 'engine_on', 'engineOn', 'engine_running']);
+
+/** The ignition/engine signal carried by a sensor message, or null when it carries none. */
+export function ignitionOf(readings: ReadonlyArray<{ name: string; value: number | boolean }>): { ignition?: boolean; engineOn?: boolean } | null {
+  let out: { ignition?: boolean; engineOn?: boolean } | null = null;
+  for (const r of readings) {
+    if (IGNITION.has(r.name)) (out ??= {}).ignition = r.value === true || (typeof r.value === 'number' && r.value > 0);
+    else if (ENGINE.has(r.name)) (out ??= {}).engineOn = r.value === true || (typeof r.value === 'number' && r.value > 0);
+  }
+  return out;
+}
