@@ -7,9 +7,9 @@
  * Usage: npm run bench:ingest -- [--devices 200] [--rate 5000] [--seconds 20] [--window 16] [--db pglite|pg] [--runs 3]
  */
 import { parseArgs } from 'node:util';
-import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { deviceUsername, uplinkTopic, LIVE_PATH, type LiveItem } from '@fieldtrace/protocol';
+import { LIVE_PATH, type LiveItem } from '@fieldtrace/protocol';
+import { benchAdminKey, benchDevices, type BenchDevice } from './bench-fleet.js';
 import { startPlatformProcess, scrapeCounter, type RunningPlatform } from './platform-process.js';
 import { Samples, median, fmt } from './stats.js';
 
@@ -31,31 +31,7 @@ const RUNS = Number(args.runs);
 const TARGET_STORED = 20_000;
 const TARGET_WS_P99_MS = 100;
 
-interface Device {
-  id: string;
-  client: MqttClient;
-  topic: string;
-  seq: number;
-}
-
-async function provision(p: RunningPlatform): Promise<{ key: string; devices: { id: string; secret: string }[] }> {
-  const op = { authorization: `Bearer ${p.operatorKey}`, 'content-type': 'application/json', 'x-tenant-id': 'bench' };
-  const keyRes = await fetch(`${p.apiUrl}/v1/api-keys`, { method: 'POST', headers: op, body: JSON.stringify({ name: 'bench', role: 'admin' }) });
-  if (keyRes.status !== 201) throw new Error(`api key: HTTP ${keyRes.status} ${await keyRes.text()}`);
-  const key = ((await keyRes.json()) as { key: string }).key;
-  const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const devices: { id: string; secret: string }[] = [];
-  for (let i = 0; i < DEVICES; i += 20) {
-    const batch = Array.from({ length: Math.min(20, DEVICES - i) }, (_, j) => `bench-${String(i + j).padStart(5, '0')}`);
-    const created = await Promise.all(batch.map(async (id) => {
-      const r = await fetch(`${p.apiUrl}/v1/devices`, { method: 'POST', headers: auth, body: JSON.stringify({ id, kind: 'truck' }) });
-      if (r.status !== 201) throw new Error(`device ${id}: HTTP ${r.status} ${await r.text()}`);
-      return { id, secret: ((await r.json()) as { secret: string }).secret };
-    }));
-    devices.push(...created);
-  }
-  return { key, devices };
-}
+type Device = BenchDevice;
 
 function payload(d: Device, now: number): string {
   d.seq++;
@@ -116,12 +92,8 @@ async function saturation(devices: Device[], p: RunningPlatform) {
 async function main() {
   const p = await startPlatformProcess(args.db === 'pg' ? { DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' } : {});
   try {
-    const { key, devices: creds } = await provision(p);
-    const devices: Device[] = await Promise.all(creds.map(async ({ id, secret }) => {
-      const username = deviceUsername('bench', id);
-      const client = await mqtt.connectAsync(p.mqttUrl, { clientId: username, username, password: secret, protocolVersion: 4, reconnectPeriod: 0 });
-      return { id, client, topic: uplinkTopic('bench', id, 'fix'), seq: 0 };
-    }));
+    const key = await benchAdminKey(p);
+    const devices = await benchDevices(p, key, DEVICES);
     const wsLatency = new Samples();
     const live = { on: false };
     let liveReceived = 0;

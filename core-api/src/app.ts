@@ -26,6 +26,7 @@ import { imageRoutes } from './routes/images.js';
 import { alertRuleRoutes } from './routes/alert-rules.js';
 import { alertRoutes } from './routes/alerts.js';
 import { timesheetRoutes } from './routes/timesheets.js';
+import { etaOnDemandRoutes } from './routes/eta-on-demand.js';
 import { tripRoutes } from './routes/trips.js';
 import type { RouteDeps } from './routes/deps.js';
 
@@ -38,7 +39,8 @@ export interface CoreApiDeps {
 
 /** The config fields buildApi reads; the rest of CoreApiConfig is for main.ts. */
 export type ApiConfig = Pick<CoreApiConfig, 'HTTP_PORT' | 'HTTP_HOST' | 'LIVE_FLUSH_MS'> &
-  Partial<Pick<CoreApiConfig, 'ADMIN_API_KEY' | 'DASHBOARD_DIR' | 'IMAGE_DIR'>>;
+  Partial<Pick<CoreApiConfig, 'ADMIN_API_KEY' | 'DASHBOARD_DIR' | 'IMAGE_DIR' | 'ETA_MATRIX_KIND' | 'ETA_MATRIX_URL' |
+    'ETA_MATRIX_TIMEOUT_MS' | 'ETA_DEFAULT_SPEED_MS' | 'ETA_DETOUR_FACTOR'>>;
 
 export interface CoreApi {
   app: FastifyInstance;
@@ -86,6 +88,13 @@ export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
 
   const routeDeps: RouteDeps = { db, bus, clock, etas };
   for (const context of CONTEXTS) app.register(context, { prefix: '/v1', ...routeDeps });
+  app.register(etaOnDemandRoutes({
+    matrixKind: config.ETA_MATRIX_KIND,
+    matrixUrl: config.ETA_MATRIX_URL,
+    matrixTimeoutMs: config.ETA_MATRIX_TIMEOUT_MS,
+    priorSpeedMs: config.ETA_DEFAULT_SPEED_MS ?? 8.3,
+    priorDetourFactor: config.ETA_DETOUR_FACTOR ?? 1.3,
+  }), { prefix: '/v1', ...routeDeps });
   if (config.IMAGE_DIR) app.register(imageRoutes, { prefix: '/v1', ...routeDeps, imageDir: config.IMAGE_DIR });
 
   if (config.DASHBOARD_DIR) {

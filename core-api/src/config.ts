@@ -30,5 +30,11 @@ export const CoreApiConfigSchema = Type.Object({
    * within 100 ms of the truck at the 99th percentile (bench/ingest) while a frame still carries many positions.
    */
   LIVE_FLUSH_MS: Type.Integer({ minimum: 5, maximum: 5000, default: 25 }),
+  /** On-demand ETA (GET /v1/vehicles/:id/eta): a routing engine's table service in front of the learned speeds. */
+  ETA_MATRIX_KIND: Type.Optional(Type.Union([Type.Literal('osrm'), Type.Literal('valhalla')])),
+  ETA_MATRIX_URL: Type.Optional(Type.String({ minLength: 1, description: 'e.g. http://osrm:5000' })),
+  ETA_MATRIX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 2000 }),
+  ETA_DEFAULT_SPEED_MS: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 8.3, description: 'speed where the fleet has not driven, m/s' }),
+  ETA_DETOUR_FACTOR: Type.Number({ minimum: 1, maximum: 5, default: 1.3, description: 'road ÷ great-circle before one is learned' }),
 });
 export type CoreApiConfig = Static<typeof CoreApiConfigSchema>;

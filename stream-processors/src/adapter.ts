@@ -3,14 +3,14 @@ import {
   type GeofenceEvent, type JobStatusChange, type Position, type SensorReading, type TimesheetEntry, type TripEvent,
 } from '@fieldtrace/protocol';
 import type { Bus, Clock, Logger } from '@fieldtrace/service-kit';
-import type { Db } from '@fieldtrace/store';
+import { loadSpeedProfile, saveSpeedProfile, type Db } from '@fieldtrace/store';
 import type { ProcessorsConfig } from './config.js';
 import { FleetLoadFailed } from './errors.js';
 import { FleetDirectory } from './fleet/fleet-directory.js';
 import { createGeofenceState, fencesOf, type GeofenceCounters } from './geofence/geofence-core.js';
 import { createGeofenceTimeline } from './geofence/geofence-timeline.js';
 import type { EventTimeCounters } from './event-time/event-time.js';
-import { createEtaState, stepEta, type EtaCounters } from './eta/eta-core.js';
+import { createEtaState, profileOf, profiles, stepEta, type EtaCounters } from './eta/eta-core.js';
 import { advanceTo, createTripState, stepTripFix, stepTripSignal, type TripCounters } from './trips/trip-core.js';
 import {
   acknowledgeAlert, createAlertState, restoreAlerts, setAlertRules, stepAlertDrone, stepAlertEta, stepAlertIdle,
@@ -29,6 +29,7 @@ export type ProcessorsOptions = Pick<
   | 'GEOFENCE_MAX_MARGIN_M' | 'GEOFENCE_DWELL_IN_S' | 'GEOFENCE_DWELL_OUT_S' | 'JOB_FENCE_MARGIN_MIN' | 'REORDER_WINDOW_MS'
   | 'EVENT_HISTORY_FIXES' | 'PROCESSOR_TICK_MS' | 'PROCESSOR_PARTITION'
   | 'ETA_DETOUR_FACTOR' | 'ETA_DEFAULT_SPEED_MS' | 'ETA_MIN_CHANGE_S' | 'ETA_MAX_SILENCE_S' | 'ETA_MIN_INTERVAL_S'
+  | 'ETA_LEARN' | 'ETA_OFF_ROUTE_M' | 'ETA_PROFILE_SAVE_S'
 >;
 
 export interface ProcessorsDeps {
@@ -108,6 +109,8 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       minChangeS: config.ETA_MIN_CHANGE_S,
       maxSilenceS: config.ETA_MAX_SILENCE_S,
       minIntervalS: config.ETA_MIN_INTERVAL_S,
+      learn: config.ETA_LEARN,
+      offRouteM: config.ETA_OFF_ROUTE_M,
     },
     directory,
   );
@@ -140,6 +143,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
   const counters = { positions: 0, malformed: 0, otherPartition: 0, maxLagMs: 0 };
   const unsubscribes: Array<() => Promise<void>> = [];
   let timer: NodeJS.Timeout | null = null;
+  let profileTimer: NodeJS.Timeout | null = null;
   let started = false;
   let alertChanges: Promise<void> = Promise.resolve();
 
@@ -309,6 +313,23 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     if (tickAlerts(alerts, now, alertOut) > 0) drainAlerts();
   }
 
+  /** Learned speeds survive a restart; the API's on-demand ETA reads them too. */
+  async function loadProfiles(): Promise<void> {
+    const tenants = await db.query<{ id: string }>('SELECT id FROM tenants');
+    for (const { id } of tenants) profileOf(eta, id).load(await loadSpeedProfile(db, id));
+  }
+
+  async function saveProfiles(): Promise<void> {
+    if (!config.ETA_LEARN) return;
+    for (const [tenantId, profile] of profiles(eta)) {
+      try {
+        await saveSpeedProfile(db, tenantId, profile.snapshot());
+      } catch (err) {
+        logger.warn({ err, tenantId }, 'saving learned speeds failed; will retry');
+      }
+    }
+  }
+
   async function loadAlerts(): Promise<void> {
     const [rules, active, seen] = await Promise.all([loadAlertRules(db, logger), loadActiveAlerts(db), loadLastSeen(db)]);
     // Rules first, then the stored alerts (acknowledgements and cooldowns survive a restart), then each device's
@@ -328,6 +349,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       try {
         await sync.loadAll();
         await loadAlerts();
+        await loadProfiles();
       } catch (err) {
         throw FleetLoadFailed([], { cause: err });
       }
@@ -339,6 +361,8 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       unsubscribes.push(await bus.subscribe(busFilter('job'), onJob));
       timer = setInterval(tick, config.PROCESSOR_TICK_MS);
       timer.unref();
+      profileTimer = setInterval(() => void saveProfiles(), config.ETA_PROFILE_SAVE_S * 1000);
+      profileTimer.unref();
       logger.info(
         { marginM: config.GEOFENCE_MAX_MARGIN_M, reorderWindowMs: config.REORDER_WINDOW_MS, partition: partition.describe() },
         'stream processors started',
@@ -346,10 +370,13 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     },
     async close() {
       if (timer) clearInterval(timer);
+      if (profileTimer) clearInterval(profileTimer);
       timer = null;
+      profileTimer = null;
       for (const unsubscribe of unsubscribes.splice(0).reverse()) await unsubscribe();
       await flush();
       await writer.close();
+      await saveProfiles();
       logger.info({ stats: snapshot() }, 'stream processors stopped');
     },
     stats: snapshot,

@@ -2,7 +2,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createLocalBus, silentLogger, type Bus, type Clock } from '@fieldtrace/service-kit';
 import { openStore, type Db } from '@fieldtrace/store';
 import type { Role } from '@fieldtrace/protocol';
-import { buildApi, type CoreApi } from '../app.js';
+import { buildApi, type ApiConfig, type CoreApi } from '../app.js';
 
 export const OPERATOR_KEY = 'test-operator-key-0123456789abcdef';
 
@@ -31,12 +31,12 @@ export interface Harness {
 }
 
 /** core-api on in-memory PGlite (in this thread) and the local bus. One per test file: PGlite takes ~1 s to open. */
-export async function openHarness(opts: { flushMs?: number } = {}): Promise<Harness> {
+export async function openHarness(opts: { flushMs?: number; config?: Partial<ApiConfig> } = {}): Promise<Harness> {
   const db = await openStore({ pgliteThread: 'inline' }, silentLogger);
   const bus = createLocalBus(silentLogger);
   const clock = manualClock();
   const api = buildApi(
-    { HTTP_PORT: 0, HTTP_HOST: '127.0.0.1', LIVE_FLUSH_MS: opts.flushMs ?? 20, ADMIN_API_KEY: OPERATOR_KEY },
+    { HTTP_PORT: 0, HTTP_HOST: '127.0.0.1', LIVE_FLUSH_MS: opts.flushMs ?? 20, ADMIN_API_KEY: OPERATOR_KEY, ...opts.config },
     { db, bus, logger: silentLogger, clock },
   );
   const call: Harness['call'] = (method, url, key, body, headers = {}) =>

@@ -65,7 +65,7 @@ const PREFERRED_SEPARATION_M = 150;
 /** Planning assumptions for job windows: drivers average 80 % of the limit, dwell 150 s, traffic adds 20 %. */
 const PLAN_SPEED_FACTOR = 0.8;
 const PLAN_TRAFFIC_FACTOR = 1.2;
-const PLAN_DWELL_MS = 150_000;
+const PLAN_DWELL_MS = 285_000;
 const WINDOW_HALF_MS = 15 * 60_000;
 const MINUTE_MS = 60_000;
 

@@ -31,8 +31,9 @@ export const DEFAULT_TRUCK_MODEL: TruckModelConfig = {
   outboxLimit: 10_000,
   statusIntervalMs: 60_000,
   stopChance: 0.1,
-  dwellMinMs: 60_000,
-  dwellMaxMs: 240_000,
+  // Longer than the site fences' two-minute arrival dwell, so each visit starts its job on the map.
+  dwellMinMs: 150_000,
+  dwellMaxMs: 420_000,
   firmware: 'fieldtrace-sim/0.1.0',
 };
 

@@ -271,8 +271,18 @@ CREATE TABLE speed_profiles (
 );
 `;
 
+/** The learned detour factor's sums, beside the speed rows (the factor is path_m ÷ chord_m). */
+const detours = /* sql */ `
+CREATE TABLE speed_profile_detours (
+  tenant_id text PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+  path_m double precision NOT NULL,
+  chord_m double precision NOT NULL
+);
+`;
+
 export const migrations: Migration[] = [
   { version: 1, name: 'relational tables', up: relational },
   { version: 2, name: 'telemetry tables', up: telemetry },
   { version: 3, name: 'hot path: fence dwell, alerts, timesheets, speed profiles', up: hotPath },
+  { version: 4, name: 'speed profile detour factor', up: detours },
 ];

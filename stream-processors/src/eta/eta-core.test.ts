@@ -1,25 +1,39 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { offsetLatLon, type EtaUpdate } from '@fieldtrace/protocol';
+import { haversineM, offsetLatLon, type EtaUpdate } from '@fieldtrace/protocol';
 import { FleetDirectory, type JobInfo } from '../fleet/fleet-directory.js';
 import type { FixInput } from '../geofence/geofence-core.js';
-import { blendedSpeedMs, createEtaState, MIN_SPEED_MS, stepEta, type EtaOptions, type EtaState } from './eta-core.js';
+import {
+  blendedSpeedMs,
+  createEtaState,
+  estimateEta,
+  estimateEtaVia,
+  MIN_SPEED_MS,
+  profileOf,
+  stepEta,
+  type EtaOptions,
+  type EtaState,
+} from './eta-core.js';
+import type { TravelTimeSource } from '@fieldtrace/travel-time';
 import { fixAt, LIVERPOOL, T0 } from '../test-support/tracks.js';
 
 const [LAT, LON] = LIVERPOOL;
 const DEFAULTS: EtaOptions = { detourFactor: 1.3, defaultSpeedMs: 8.3, minChangeS: 60, maxSilenceS: 30, minIntervalS: 5 };
 
-function job(id: string, siteId: string, routeOrder: number, status: JobInfo['status'] = 'assigned'): JobInfo {
-  return { id, siteId, vehicleId: 'v1', status, routeOrder, windowStart: null };
+function job(id: string, siteId: string, routeOrder: number, status: JobInfo['status'] = 'assigned', vehicleId = 'v1'): JobInfo {
+  return { id, siteId, vehicleId, status, routeOrder, windowStart: null };
 }
 
-/** Tenant t1: device d1 on vehicle v1, a site `distanceM` north of the start, one job there. */
+/** Tenant t1: device d1 on vehicle v1 (and d2 on v2), a site `distanceM` north of the start, one job there. */
 function setup(opts: EtaOptions, distanceM: number): { state: EtaState; directory: FleetDirectory; site: [number, number] } {
   const directory = new FleetDirectory();
   const tenant = directory.ensure('t1');
   const site = offsetLatLon(LAT, LON, 0, distanceM);
   const far = offsetLatLon(LAT, LON, 90, 3000);
-  tenant.replaceDevices([{ id: 'd1', vehicleId: 'v1' }]);
+  tenant.replaceDevices([
+    { id: 'd1', vehicleId: 'v1' },
+    { id: 'd2', vehicleId: 'v2' },
+  ]);
   tenant.replaceSites([
     { id: 's1', lat: site[0], lon: site[1], geofenceId: null, arrivalRadiusM: 60 },
     { id: 's2', lat: far[0], lon: far[1], geofenceId: null, arrivalRadiusM: 60 },
@@ -35,55 +49,67 @@ function run(state: EtaState, fixes: readonly FixInput[]): EtaUpdate[] {
 }
 
 /**
- * A road that zigzags 39.7° either side of the straight line to the site, so the road is 1.3 × the straight-line
- * distance all the way (the detour factor's assumption), driven at a constant 10 m/s with a fix every 5 s.
+ * A staircase road north-east: 1 km north, 1 km east, and so on, driven at 10 m/s with a fix every 5 s from
+ * `t0`. The road is √2 × the straight line over the whole climb, less over any 3 km of it.
  */
-function zigzagApproach(distanceM: number, withSpeed: boolean): { fixes: FixInput[]; arrivalTs: number } {
-  const cos = 1 / 1.3;
-  const sin = Math.sqrt(1 - cos * cos);
-  const leg = 200;
-  const pathM = distanceM / cos;
+function staircase(deviceId: string, t0: number, steps: number): { fixes: FixInput[]; end: [number, number]; endTs: number } {
   const fixes: FixInput[] = [];
-  for (let t = 0; 10 * t <= pathM; t += 5) {
-    const s = 10 * t;
-    const j = Math.floor(s / leg);
-    const u = s - j * leg;
-    const lateral = (j % 2 === 0 ? u : leg - u) * sin;
-    const [a, b] = offsetLatLon(LAT, LON, 0, s * cos);
-    const [lat, lon] = offsetLatLon(a, b, 90, lateral);
-    fixes.push(fixAt(lat, lon, T0 + t * 1000, withSpeed ? { speed: 10 } : {}));
+  let [lat, lon] = [LAT, LON];
+  let t = t0;
+  for (let k = 0; k < steps; k++) {
+    const bearing = k % 2 === 0 ? 0 : 90;
+    const start: [number, number] = [lat, lon];
+    for (let m = 0; m < 1000; m += 50, t += 5000) {
+      [lat, lon] = offsetLatLon(start[0], start[1], bearing, m);
+      fixes.push({ ...fixAt(lat, lon, t), deviceId });
+    }
+    [lat, lon] = offsetLatLon(start[0], start[1], bearing, 1000);
   }
-  return { fixes, arrivalTs: T0 + (pathM / 10) * 1000 };
+  fixes.push({ ...fixAt(lat, lon, t), deviceId });
+  return { fixes, end: [lat, lon], endTs: t };
 }
 
-for (const withSpeed of [true, false]) {
-  test(`approaching at constant speed, the ETA converges to the true arrival within 20% (speed ${withSpeed ? 'reported' : 'derived from fixes'})`, () => {
-    const { state } = setup(DEFAULTS, 8000);
-    const { fixes, arrivalTs } = zigzagApproach(8000, withSpeed);
-    const updates = run(state, fixes);
-    assert.ok(updates.length >= 10, `updates: ${updates.length}`);
+test('with what the fleet taught it, a vehicle on an unknown road gets a better ETA than the priors give', () => {
+  const trueRatio = (endTs: number, u: EtaUpdate) => Math.abs(u.eta - endTs) / (endTs - u.basedOnTs);
 
-    const relErrors: number[] = [];
-    for (const u of updates) {
-      const remainingMs = arrivalTs - u.basedOnTs;
-      if (remainingMs < 120_000) continue; // near the door the zigzag's phase dominates any relative error
-      const err = Math.abs(u.eta - arrivalTs) / remainingMs;
-      relErrors.push(err);
-      // The first minute is warm-up: a first fix without a speed carries only the 8.3 m/s prior (17% slow here).
-      if (u.basedOnTs - T0 < 60_000) continue;
-      assert.ok(err <= 0.2, `ETA ${u.eta - T0} ms vs arrival ${arrivalTs - T0} ms at ${u.basedOnTs - T0}: ${(err * 100).toFixed(1)}%`);
-    }
-    // Converging: once the observed speed dominates, the estimate is much better than the first one.
-    assert.ok(relErrors[0]! > 0.1, `first error ${relErrors[0]}`);
-    assert.ok(relErrors.at(-1)! < 0.08, `late error ${relErrors.at(-1)}`);
-    for (const u of updates) {
-      assert.equal(u.method, 'great-circle');
-      assert.equal(u.jobId, 'j1');
-      assert.equal(u.vehicleId, 'v1');
-      assert.equal(u.siteId, 's1');
-    }
-  });
-}
+  // v2 alone: its first ETA rests on the priors (8.3 m/s, detour 1.3) against a true 10 m/s and ~√2.
+  const naive = setup({ ...DEFAULTS, maxSilenceS: 60 }, 0);
+  const lone = staircase('d2', T0, 12);
+  naive.directory.tenant('t1')!.replaceSites([{ id: 's1', lat: lone.end[0], lon: lone.end[1], geofenceId: null, arrivalRadiusM: 60 }]);
+  naive.directory.tenant('t1')!.replaceJobs([job('j2', 's1', 1, 'assigned', 'v2')]);
+  const naiveFirst = run(naive.state, lone.fixes)[0]!;
+
+  // v1 drove the same staircase an hour earlier, teaching the tenant's profile its speed and detour factor.
+  const taught = setup({ ...DEFAULTS, maxSilenceS: 60 }, 0);
+  taught.directory.tenant('t1')!.replaceJobs([]);
+  run(taught.state, staircase('d1', T0 - 3_600_000, 12).fixes);
+  const profile = profileOf(taught.state, 't1');
+  assert.ok(profile.detourFactor() > 1.3 && profile.detourFactor() < 1.45, `learned detour ${profile.detourFactor()}`);
+  taught.directory.tenant('t1')!.replaceSites([{ id: 's1', lat: lone.end[0], lon: lone.end[1], geofenceId: null, arrivalRadiusM: 60 }]);
+  taught.directory.tenant('t1')!.replaceJobs([job('j2', 's1', 1, 'assigned', 'v2')]);
+  const updates = run(taught.state, lone.fixes);
+
+  const naiveError = trueRatio(lone.endTs, naiveFirst);
+  const taughtError = trueRatio(lone.endTs, updates[0]!);
+  assert.ok(naiveError > 0.08, `priors alone: ${naiveError}`);
+  assert.ok(taughtError < 0.06, `taught: ${taughtError}`);
+  for (const u of updates) {
+    if (lone.endTs - u.basedOnTs < 600_000) continue; // the last minutes: the staircase's phase dominates
+    assert.ok(trueRatio(lone.endTs, u) < 0.08, `at ${(u.basedOnTs - T0) / 1000} s: ${trueRatio(lone.endTs, u)}`);
+    assert.equal(u.method, 'great-circle');
+  }
+});
+
+test('learning can be switched off', () => {
+  const { state } = setup({ ...DEFAULTS, learn: false }, 5000);
+  run(state, staircase('d1', T0, 4).fixes);
+  assert.equal(profileOf(state, 't1').snapshot().rows.length, 0);
+  assert.equal(state.counters.learned, 0);
+  const on = setup(DEFAULTS, 5000).state;
+  run(on, staircase('d1', T0, 4).fixes);
+  assert.ok(profileOf(on, 't1').snapshot().rows.length > 0);
+  assert.ok(on.counters.learned > 0);
+});
 
 test('updates are throttled: first, then every 30 s of silence, at once on a >60 s move but never within 5 s', () => {
   // Detour 1 and the vehicle driving straight at the default speed: the predicted arrival stays put.
@@ -142,13 +168,48 @@ test('the lowest route order is the next job, then the earliest window, then the
   assert.equal(run(state, [fixAt(LAT, LON, T0 + 1000)])[0]?.jobId, 'a');
 });
 
-test('speed assumed: slow fixes are not evidence, and never below 3 m/s', () => {
-  const slow = { ...DEFAULTS, defaultSpeedMs: 2 };
-  assert.equal(blendedSpeedMs(slow, 0, 0), MIN_SPEED_MS);
+test('a first fix is estimated from the priors: great circle × ETA_DETOUR_FACTOR at ETA_DEFAULT_SPEED_MS', () => {
   const { state } = setup(DEFAULTS, 5000);
-  const crawl: FixInput[] = [];
-  for (let k = 0; k < 20; k++) crawl.push(fixAt(LAT, LON, T0 + k * 1000, { speed: 0.5 }));
-  const [first] = run(state, crawl);
-  // 5 km × 1.3 at the default 8.3 m/s: the crawl counted for nothing.
-  assert.ok(Math.abs(first!.secondsToGo - (5000 * 1.3) / 8.3) < 2);
+  const [first] = run(state, [fixAt(LAT, LON, T0, { speed: 0.5 })]);
+  assert.ok(Math.abs(first!.secondsToGo - (5000 * 1.3) / 8.3) < 2, `seconds ${first!.secondsToGo}`);
+  assert.ok(Math.abs(first!.distanceM - 5000 * 1.3) < 2, 'distance is the road distance assumed');
+  // The rule of the pre-profile core, still exported: never below 3 m/s.
+  assert.equal(blendedSpeedMs({ ...DEFAULTS, defaultSpeedMs: 2 }, 0, 0), MIN_SPEED_MS);
+});
+
+test('ETA on demand: from the last fix to any place, counted from now; unknown vehicles have none', () => {
+  const { state } = setup(DEFAULTS, 5000);
+  assert.equal(estimateEta(state, 't1', 'v1', LAT, LON, T0), null);
+  run(state, [fixAt(LAT, LON, T0)]);
+  assert.equal(estimateEta(state, 't1', 'nobody', LAT, LON, T0), null);
+  assert.equal(estimateEta(state, 'other', 'v1', LAT, LON, T0), null);
+
+  const [pLat, pLon] = offsetLatLon(LAT, LON, 45, 2000);
+  const fresh = estimateEta(state, 't1', 'v1', pLat, pLon, T0)!;
+  assert.equal(fresh.method, 'great-circle');
+  assert.equal(fresh.basedOnTs, T0);
+  assert.ok(Math.abs(fresh.secondsToGo - (2000 * 1.3) / 8.3) < 1);
+  // Asked 100 s later without a new fix: same arrival, 100 s less to go.
+  const later = estimateEta(state, 't1', 'v1', pLat, pLon, T0 + 100_000)!;
+  assert.equal(later.eta, fresh.eta);
+  assert.ok(Math.abs(fresh.secondsToGo - later.secondsToGo - 100) < 1e-6);
+  assert.equal(estimateEta(state, 't1', 'v1', LAT, LON, T0, 30)!.secondsToGo, 0, 'within the arrival radius');
+});
+
+test('ETA on demand through a travel-time source takes its answer and method', async () => {
+  const { state } = setup(DEFAULTS, 5000);
+  const asked: Array<{ from: readonly number[]; to: readonly (readonly number[])[]; at: number }> = [];
+  const source: TravelTimeSource = {
+    async durations(from, to, at) {
+      asked.push({ from, to, at });
+      return to.map(() => ({ seconds: 321, distanceM: 4321, method: 'matrix' as const }));
+    },
+  };
+  assert.equal(await estimateEtaVia(source, state, 't1', 'v1', LAT, LON, T0), null);
+  run(state, [fixAt(LAT, LON, T0)]);
+  const [pLat, pLon] = offsetLatLon(LAT, LON, 0, 3000);
+  const e = (await estimateEtaVia(source, state, 't1', 'v1', pLat, pLon, T0 + 21_000))!;
+  assert.deepEqual(e, { eta: T0 + 321_000, secondsToGo: 300, distanceM: 4321, method: 'matrix', basedOnTs: T0 });
+  assert.deepEqual(asked, [{ from: [LON, LAT], to: [[pLon, pLat]], at: T0 }]);
+  assert.ok(haversineM(LAT, LON, pLat, pLon) > 2900);
 });

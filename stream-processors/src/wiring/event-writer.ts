@@ -51,7 +51,9 @@ function insertSql(rows: number): string {
 }
 
 /**
- * Batches geofence and trip events into the `events` table: every flushIntervalMs, or at once when maxBatch are waiting.
+ * Batches geofence and trip events into the `events` table: what one event-loop turn produced is written when the
+ * turn ends, and whatever arrives during a write is the next batch (at most maxBatch rows); flushIntervalMs is the
+ * retry period after a failed write.
  * `onStored` sees each batch after it is committed: events are announced only once they are in the event log,
  * so what the live map showed can always be found again, and a crash loses nothing that was announced.
  */
@@ -64,6 +66,7 @@ export function createEventWriter(
   let pending: StoredEvent[] = [];
   let inFlight: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let scheduled = false;
   const stats: EventWriterStats = { stored: 0, pending: 0, flushes: 0, flushErrors: 0, dropped: 0 };
 
   async function writeBatch(batch: StoredEvent[]): Promise<void> {
@@ -106,10 +109,20 @@ export function createEventWriter(
     pending = batch === pending ? [] : pending.slice(opts.maxBatch);
     inFlight = writeBatch(batch).finally(() => {
       inFlight = null;
-      // Under load the next full batch goes straight away rather than waiting for the timer.
-      if (pending.length >= opts.maxBatch && stats.flushErrors === errorsBefore) void drain();
+      // What arrived during the write goes straight away as the next batch; after a failure the timer retries.
+      if (pending.length > 0 && stats.flushErrors === errorsBefore) void drain();
     });
     return inFlight;
+  }
+
+  /** Writes what one turn of the event loop produced as soon as that turn ends: batching without a timer's delay. */
+  function schedule(): void {
+    if (scheduled || inFlight) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void drain();
+    });
   }
 
   async function flush(): Promise<void> {
@@ -125,6 +138,7 @@ export function createEventWriter(
     add(event) {
       pending.push(event);
       if (pending.length >= opts.maxBatch && !inFlight) void drain();
+      else schedule();
     },
     flush,
     start() {
