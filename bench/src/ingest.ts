@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { LIVE_PATH, type LiveItem } from '@fieldtrace/protocol';
 import { benchAdminKey, benchDevices, type BenchDevice } from './bench-fleet.js';
-import { startPlatformProcess, scrapeCounter, type RunningPlatform } from './platform-process.js';
+import { freshPostgresUrl, startPlatformProcess, scrapeCounter, type RunningPlatform } from './platform-process.js';
 import { Samples, median, fmt } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -90,7 +90,7 @@ async function saturation(devices: Device[], p: RunningPlatform) {
 }
 
 async function main() {
-  const p = await startPlatformProcess(args.db === 'pg' ? { DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' } : {});
+  const p = await startPlatformProcess(args.db === 'pg' ? { DATABASE_URL: await freshPostgresUrl() } : {});
   try {
     const key = await benchAdminKey(p);
     const devices = await benchDevices(p, key, DEVICES);

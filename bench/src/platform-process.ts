@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import pg from 'pg';
 
 export interface RunningPlatform {
   apiUrl: string;
@@ -73,4 +74,23 @@ export async function scrapeCounter(metricsUrl: string, line: string): Promise<n
   const text = await (await fetch(metricsUrl)).text();
   const m = text.split('\n').find((l) => l.startsWith(line + ' '));
   return m ? Number(m.slice(line.length + 1)) : 0;
+}
+
+/**
+ * A PostgreSQL URL whose search_path is a new, empty schema, so every benchmark run starts from nothing (the
+ * `bench` tenant, its devices and fences would otherwise already exist from the previous run).
+ */
+export async function freshPostgresUrl(): Promise<string> {
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = 'ft_bench';
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
 }

@@ -51,6 +51,13 @@ export class StoreWriter {
   private readonly bus: Bus;
   private readonly metrics: IngestMetrics;
   private readonly lastSeen: LastSeen;
+  /**
+   * Batches of one lane are written concurrently on PostgreSQL (a pool) and may commit out of order; each batch
+   * publishes only after the batch before it has, so a device's positions reach the bus in the order it sent them
+   * and the processors do not have to correct for a reordering ingest made.
+   */
+  private fixesPublished: Promise<void> = Promise.resolve();
+  private messagesPublished: Promise<void> = Promise.resolve();
 
   constructor(db: Db, bus: Bus, metrics: IngestMetrics, lastSeen: LastSeen, logger: Logger, opts: LaneOptions) {
     this.db = db;
@@ -102,7 +109,18 @@ export class StoreWriter {
       b.sats.push(fix.sats ?? null);
       b.hdop.push(fix.hdop ?? null);
     }
-    const stored = await this.db.insertPositions(b);
+    const turn = takeTurn(this.fixesPublished);
+    this.fixesPublished = turn.done;
+    try {
+      const stored = await this.db.insertPositions(b);
+      await turn.mine;
+      this.publishFixes(items, stored);
+    } finally {
+      turn.finish(); // a refused batch does not hold up the ones after it
+    }
+  }
+
+  private publishFixes(items: FixItem[], stored: Uint8Array): void {
     this.metrics.storeBatches++;
     this.metrics.storeRows += items.length;
     for (let i = 0; i < items.length; i++) {
@@ -132,7 +150,18 @@ export class StoreWriter {
       b.receivedAt.push(it.receivedAt);
       b.body.push(JSON.stringify(it.message));
     }
-    const stored = await this.db.insertDeviceMessages(b);
+    const turn = takeTurn(this.messagesPublished);
+    this.messagesPublished = turn.done;
+    try {
+      const stored = await this.db.insertDeviceMessages(b);
+      await turn.mine;
+      this.publishMessages(items, stored);
+    } finally {
+      turn.finish();
+    }
+  }
+
+  private publishMessages(items: MessageItem[], stored: Uint8Array): void {
     this.metrics.storeBatches++;
     this.metrics.storeRows += items.length;
     for (let i = 0; i < items.length; i++) {
@@ -157,4 +186,15 @@ export class StoreWriter {
       items.map((l) => l.payload.toString('base64')),
     ]);
   }
+}
+
+/**
+ * A place in a publication queue: `mine` resolves when every earlier batch has published (or failed), `finish()`
+ * lets the next one go, `done` is what the next batch waits on.
+ */
+function takeTurn(previous: Promise<void>): { mine: Promise<void>; done: Promise<void>; finish: () => void } {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  // The previous turn always finishes (finally), so waiting on it cannot hang.
+  return { mine: previous, done: previous.then(() => done), finish };
 }
