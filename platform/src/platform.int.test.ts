@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { LIVE_PATH, type LiveItem, type Position, type GeofenceEvent } from '@fieldtrace/protocol';
+import { LIVE_PATH, type Job, type LiveItem, type Position, type GeofenceEvent } from '@fieldtrace/protocol';
 import { silentLogger, systemClock } from '@fieldtrace/service-kit';
 import { requireServer, uniqueSchema, waitFor, TEST_DATABASE_URL, TEST_MQTT_URL } from '@fieldtrace/testkit';
 import { buildPlatform, type Platform, type PlatformEndpoints } from './index.js';
@@ -52,6 +52,20 @@ async function runSlice(t: import('node:test').TestContext, extraEnv: Record<str
 
 test('the full slice on embedded defaults (aedes, PGlite)', { timeout: 120_000 }, async (t) => {
   await runSlice(t, {});
+});
+
+test('the simulated fleet runs its day by itself: a truck’s job goes on site from telemetry, with a timesheet', { timeout: 150_000 }, async (t) => {
+  const { endpoints } = await runSlice(t, { SIM_SPEEDUP: '60' });
+  const auth = { authorization: `Bearer ${endpoints.tenantAdminKey}` };
+  const rules = (await (await fetch(`${endpoints.apiUrl}/v1/alert-rules`, { headers: auth })).json()) as { id: string }[];
+  assert.ok(rules.length >= 3, 'the demo tenant starts with alert rules');
+  const onSite = await waitFor('a job on site', async () => {
+    const jobs = (await (await fetch(`${endpoints.apiUrl}/v1/jobs?status=on_site`, { headers: auth })).json()) as Job[];
+    return jobs.find((j) => j.arrivedAt !== null);
+  }, 120_000, 1000);
+  assert.ok(onSite.enRouteAt !== null && onSite.enRouteAt <= onSite.arrivedAt!, 'it went en route before arriving');
+  const sheet = (await (await fetch(`${endpoints.apiUrl}/v1/jobs/${onSite.id}/timesheet`, { headers: auth })).json()) as { totals: { en_route: number } };
+  assert.ok(sheet.totals.en_route > 0, 'time en route is on its timesheet');
 });
 
 test('the full slice against the real PostgreSQL', { timeout: 120_000 }, async (t) => {

@@ -101,6 +101,9 @@ function applyFrame(session: Session, items: LiveItem[]): void {
         feed.job(item.data);
         etasChanged = true;
         break;
+      case 'alert':
+        feed.alert(item.data);
+        break;
     }
   }
   rate.add(fixes, now);

@@ -1,7 +1,7 @@
 import { L, type Leaflet } from './leaflet.js';
 import { addGraticule } from './graticule.js';
 import { STALE_MS } from './fleet.js';
-import type { FenceCollection, PageConfig, Position, Site } from './types.js';
+import type { FenceCollection, LonLat, PageConfig, Position, Site } from './types.js';
 
 const FAST_MS = 25; // m/s, 90 km/h
 const MOVING_MS = 1; // below this a vehicle is stopped (GNSS speed noise at rest is a few tenths)
@@ -39,12 +39,16 @@ export class MapView {
   setFences(collection: FenceCollection): void {
     this.fences.clearLayers();
     const style: Leaflet.PathOptions = { color: '#7b3294', weight: 1.5, fillOpacity: 0.08 };
+    const latLngs = (ring: readonly LonLat[]) => ring.map(([lon, lat]) => [lat, lon] as [number, number]);
     for (const f of collection.features) {
-      const layer =
-        f.geometry.type === 'Point'
-          ? L.circle([f.geometry.coordinates[1], f.geometry.coordinates[0]], { ...style, radius: f.properties.radiusM ?? 50 })
-          : L.polygon(f.geometry.coordinates.map((ring) => ring.map(([lon, lat]) => [lat, lon] as [number, number])), style);
-      layer.bindTooltip(f.properties.name).addTo(this.fences);
+      const g = f.geometry;
+      let layer: Leaflet.Layer;
+      if (g.type === 'Point') layer = L.circle([g.coordinates[1], g.coordinates[0]], { ...style, radius: f.properties.radiusM ?? 50 });
+      else if (g.type === 'Polygon') layer = L.polygon(g.coordinates.map(latLngs), style);
+      else if (g.type === 'MultiPolygon') layer = L.polygon(g.coordinates.map((polygon) => polygon.map(latLngs)), style);
+      // A corridor: its centre line, drawn as wide as the corridor would be at this zoom is not worth the code.
+      else layer = L.polyline(latLngs(g.coordinates), { ...style, weight: 6, opacity: 0.35 });
+      layer.bindTooltip(f.properties.widthM ? `${f.properties.name} (corridor, ${f.properties.widthM} m wide)` : f.properties.name).addTo(this.fences);
     }
   }
 

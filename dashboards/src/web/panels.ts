@@ -1,10 +1,10 @@
 import { clockTime, clockTimeSeconds, el, startOfLocalDay, untilText } from './format.js';
 import type { Fleet } from './fleet.js';
-import type { GeofenceEvent, JobStatusChange } from './types.js';
+import type { AlertChange, GeofenceEvent, JobStatusChange } from './types.js';
 
 const MAX_FEED_ITEMS = 200;
 
-/** Geofence arrivals/departures and job status changes, newest first, capped so a long shift does not grow the DOM. */
+/** Geofence arrivals/departures, job status changes and alerts, newest first, capped so a long shift does not grow the DOM. */
 export class EventFeed {
   private readonly list: HTMLUListElement;
   private readonly fleet: Fleet;
@@ -32,6 +32,16 @@ export class EventFeed {
     this.byId.set(e.id, item);
     if (this.byId.size > MAX_FEED_ITEMS * 4) this.byId.clear();
     this.insert(item, e.ts);
+  }
+
+  /** Raised, re-opened and cleared alerts; updates and acknowledgements do not need a line of their own. */
+  alert(c: AlertChange): void {
+    if (c.change !== 'raised' && c.change !== 'reopened' && c.change !== 'cleared') return;
+    const a = c.alert;
+    const ts = c.change === 'cleared' ? (a.clearedAt ?? a.updatedAt) : a.updatedAt;
+    if (!this.remember(`alert:${a.id}:${c.change}:${ts}`)) return;
+    const label = c.change === 'cleared' ? 'Cleared' : a.severity === 'critical' ? 'Alert!' : 'Alert';
+    this.insert(this.item(ts, [el('span', `alert ${a.severity} ${c.change}`, label), ` ${a.message}`]), ts);
   }
 
   job(change: JobStatusChange): void {

@@ -1,8 +1,8 @@
-import type { Position } from '@fieldtrace/protocol';
+import type { LonLat, Position } from '@fieldtrace/protocol';
 
 /** What the API serves, as the page uses it. Types only: nothing from the protocol package is loaded in the browser. */
 export type {
-  EtaUpdate, GeofenceEvent, Job, JobStatus, JobStatusChange, LiveItem, Position, Site, Vehicle,
+  AlertChange, EtaUpdate, GeofenceEvent, Job, JobStatus, JobStatusChange, LiveItem, LonLat, Position, Site, Vehicle,
 } from '@fieldtrace/protocol';
 
 /** `GET /v1/positions/latest` rows: a Position plus the vehicle its device is fitted to. */
@@ -21,12 +21,17 @@ export interface StoredEvent {
   data: unknown;
 }
 
-/** `GET /v1/geofences.geojson`: circles are Points with a radius, polygons are Polygons. */
+/** `GET /v1/geofences.geojson`: circles are Points with a radius, corridors LineStrings with a width. */
 export interface FenceFeature {
   type: 'Feature';
   id: string;
-  geometry: { type: 'Point'; coordinates: [number, number] } | { type: 'Polygon'; coordinates: [number, number][][] };
-  properties: { id: string; name: string; siteId: string | null; radiusM?: number };
+  geometry:
+    | { type: 'Point'; coordinates: LonLat }
+    | { type: 'Polygon'; coordinates: LonLat[][] }
+    | { type: 'MultiPolygon'; coordinates: LonLat[][][] }
+    | { type: 'LineString'; coordinates: LonLat[] };
+  /** radiusM: circles (a centre Point); widthM: corridors (a centre LineString). */
+  properties: { id: string; name: string; siteId: string | null; kind?: string; radiusM?: number; widthM?: number };
 }
 export interface FenceCollection {
   type: 'FeatureCollection';
