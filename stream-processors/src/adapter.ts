@@ -9,6 +9,7 @@ import { FleetLoadFailed } from './errors.js';
 import { FleetDirectory } from './fleet/fleet-directory.js';
 import { createGeofenceState, fencesOf, type GeofenceCounters } from './geofence/geofence-core.js';
 import { createGeofenceTimeline } from './geofence/geofence-timeline.js';
+import { DevicePhase } from './geofence/membership.js';
 import type { EventTimeCounters } from './event-time/event-time.js';
 import { createEtaState, profileOf, profiles, stepEta, type EtaCounters } from './eta/eta-core.js';
 import { advanceTo, createTripState, stepTripFix, stepTripSignal, type TripCounters } from './trips/trip-core.js';
@@ -228,7 +229,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     insideFences.length = 0;
     let limit: number | null = null;
     for (const m of fencesOf(geo, p.tenantId, p.deviceId)) {
-      if (m.phase === 3 || m.fence.kind === 'job') continue; // away (left, not yet departed) / a job's private copy
+      if (m.phase === DevicePhase.Away || m.fence.kind === 'job') continue; // left (not yet departed) / a job's private copy
       insideFences.push(m.fence.id);
       const l = m.fence.speedLimitKmh;
       if (l !== null && (limit === null || l < limit)) limit = l;

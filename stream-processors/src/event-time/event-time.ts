@@ -118,7 +118,12 @@ export class EventTimeProcessor<Snap, Ev extends { id: string }> {
   offer(fix: FixInput, now: number, out: Ev[]): void {
     const d = this.timeline(fix.tenantId, fix.deviceId);
     if (fix.ts > d.maxSeenTs) d.maxSeenTs = fix.ts;
-    if (fix.ts <= d.lastTs) {
+    if (fix.ts === d.lastTs) {
+      // The same event time as the last input processed: a replay would drop it as a duplicate too.
+      this.counters.duplicates++;
+      return;
+    }
+    if (fix.ts < d.lastTs) {
       this.counters.late++;
       d.late.push(hold(fix.ts, fix.lat, fix.lon, fix.accuracy, fix.speed, now));
       this.dirty.add(d);

@@ -281,12 +281,8 @@ function enter(state: GeofenceState, device: DeviceFenceState, fix: FixInput, fe
   const t = crossingFraction(state, device, fix, fence, hasLast);
   const m = new Membership(fence);
   m.enteredAt = interpolate(device.lastTs, fix.ts, t);
-  m.enterLat = device.lastLat + (fix.lat - device.lastLat) * t;
-  m.enterLon = device.lastLon + (fix.lon - device.lastLon) * t;
-  if (!hasLast) {
-    m.enterLat = fix.lat;
-    m.enterLon = fix.lon;
-  }
+  m.enterLat = hasLast ? device.lastLat + (fix.lat - device.lastLat) * t : fix.lat;
+  m.enterLon = hasLast ? device.lastLon + (fix.lon - device.lastLon) * t : fix.lon;
   device.memberships.push(m);
   state.counters.enters++;
   out.push(event(state, fix.tenantId, fix.deviceId, fence, 'enter', m.enteredAt, m.enterLat, m.enterLon));
