@@ -143,6 +143,8 @@ export function replaceFences(
     keep.add(def.id);
   }
   for (const fence of [...index.all()]) if (!keep.has(fence.id) && kinds.includes(fence.kind)) index.remove(fence.id);
+  // Compile the grid's cells now, in one pass, rather than on the first fix that visits each.
+  index.prepare();
 }
 
 export function fenceOf(state: GeofenceState, tenantId: string, fenceId: string): CompiledFence | undefined {
@@ -196,14 +198,15 @@ export function stepGeofence(state: GeofenceState, fix: FixInput, out: GeofenceE
 
   const key = index.keyOf(lat, lon);
   index.collectCell(key, stamp, candidates);
-  // A segment inside one cell lies wholly in it, so the fences it can cross are listed there already.
+  // Only a long segment is searched for fences passed through; one inside a single cell lies wholly in it, so those
+  // fences are listed there already. Short steps need only the fences near the fix (and the ones the device is in).
   const hasLast = device.lastTs > Number.NEGATIVE_INFINITY;
   let longSegment = false;
   if (hasLast) {
     const dy = (lat - device.lastLat) * M_PER_DEG;
     const dx = (lon - device.lastLon) * M_PER_DEG * Math.cos(lat * RAD);
     longSegment = dx * dx + dy * dy > state.crossingMinGapM * state.crossingMinGapM && fix.ts - device.lastTs <= state.crossingMaxGapMs;
-    if (key !== device.lastCell) index.collectAlong(device.lastLat, device.lastLon, lat, lon, stamp, candidates);
+    if (longSegment && key !== device.lastCell) index.collectAlong(device.lastLat, device.lastLon, lat, lon, stamp, candidates);
   }
 
   let vehicleId: string | null | undefined; // looked up once, only if a vehicle-bound fence is a candidate
