@@ -3,7 +3,7 @@ import {
   type GeofenceEvent, type JobStatusChange, type Position, type SensorReading, type TimesheetEntry, type TripEvent,
 } from '@fieldtrace/protocol';
 import type { Bus, Clock, Logger } from '@fieldtrace/service-kit';
-import { loadSpeedProfile, saveSpeedProfile, type Db } from '@fieldtrace/store';
+import type { Db } from '@fieldtrace/store';
 import type { ProcessorsConfig } from './config.js';
 import { FleetLoadFailed } from './errors.js';
 import { FleetDirectory } from './fleet/fleet-directory.js';
@@ -11,7 +11,7 @@ import { createGeofenceState, fencesOf, type GeofenceCounters } from './geofence
 import { createGeofenceTimeline } from './geofence/geofence-timeline.js';
 import { DevicePhase } from './geofence/membership.js';
 import type { EventTimeCounters } from './event-time/event-time.js';
-import { createEtaState, profileOf, profiles, stepEta, type EtaCounters } from './eta/eta-core.js';
+import { createEtaState, stepEta, type EtaCounters } from './eta/eta-core.js';
 import { advanceTo, createTripState, stepTripFix, stepTripSignal, type TripCounters } from './trips/trip-core.js';
 import {
   acknowledgeAlert, createAlertState, restoreAlerts, setAlertRules, stepAlertDrone, stepAlertEta, stepAlertIdle,
@@ -24,6 +24,7 @@ import { createJobWriter, type JobWriterStats } from './wiring/job-writer.js';
 import { createAlertWriter, loadActiveAlerts, loadAlert, loadAlertRules, loadLastSeen, type AlertWriterStats } from './wiring/alert-store.js';
 import { createPartitionFilter } from './wiring/partition.js';
 import { ignitionOf } from './wiring/signals.js';
+import { loadProfiles, saveProfiles } from './wiring/speed-profiles.js';
 
 export type ProcessorsOptions = Pick<
   ProcessorsConfig,
@@ -314,23 +315,6 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     if (tickAlerts(alerts, now, alertOut) > 0) drainAlerts();
   }
 
-  /** Learned speeds survive a restart; the API's on-demand ETA reads them too. */
-  async function loadProfiles(): Promise<void> {
-    const tenants = await db.query<{ id: string }>('SELECT id FROM tenants');
-    for (const { id } of tenants) profileOf(eta, id).load(await loadSpeedProfile(db, id));
-  }
-
-  async function saveProfiles(): Promise<void> {
-    if (!config.ETA_LEARN) return;
-    for (const [tenantId, profile] of profiles(eta)) {
-      try {
-        await saveSpeedProfile(db, tenantId, profile.snapshot());
-      } catch (err) {
-        logger.warn({ err, tenantId }, 'saving learned speeds failed; will retry');
-      }
-    }
-  }
-
   async function loadAlerts(): Promise<void> {
     const [rules, active, seen] = await Promise.all([loadAlertRules(db, logger), loadActiveAlerts(db), loadLastSeen(db)]);
     // Rules first, then the stored alerts (acknowledgements and cooldowns survive a restart), then each device's
@@ -350,7 +334,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       try {
         await sync.loadAll();
         await loadAlerts();
-        await loadProfiles();
+        await loadProfiles(db, eta);
       } catch (err) {
         throw FleetLoadFailed([], { cause: err });
       }
@@ -362,7 +346,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       unsubscribes.push(await bus.subscribe(busFilter('job'), onJob));
       timer = setInterval(tick, config.PROCESSOR_TICK_MS);
       timer.unref();
-      profileTimer = setInterval(() => void saveProfiles(), config.ETA_PROFILE_SAVE_S * 1000);
+      profileTimer = setInterval(() => void saveProfiles(db, eta, logger, config.ETA_LEARN), config.ETA_PROFILE_SAVE_S * 1000);
       profileTimer.unref();
       logger.info(
         { marginM: config.GEOFENCE_MAX_MARGIN_M, reorderWindowMs: config.REORDER_WINDOW_MS, partition: partition.describe() },
@@ -377,7 +361,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       for (const unsubscribe of unsubscribes.splice(0).reverse()) await unsubscribe();
       await flush();
       await writer.close();
-      await saveProfiles();
+      await saveProfiles(db, eta, logger, config.ETA_LEARN);
       logger.info({ stats: snapshot() }, 'stream processors stopped');
     },
     stats: snapshot,
