@@ -28,6 +28,10 @@ import { alertRoutes } from './routes/alerts.js';
 import { timesheetRoutes } from './routes/timesheets.js';
 import { etaOnDemandRoutes } from './routes/eta-on-demand.js';
 import { tripRoutes } from './routes/trips.js';
+import { planRoutes } from './routes/plans.js';
+import { planSolveRoutes } from './routes/plans-solve.js';
+import { createTravelSources } from './domain/travel-sources.js';
+import { createPlanSolver } from './planning/plan-solver.js';
 import type { RouteDeps } from './routes/deps.js';
 
 export interface CoreApiDeps {
@@ -40,7 +44,8 @@ export interface CoreApiDeps {
 /** The config fields buildApi reads; the rest of CoreApiConfig is for main.ts. */
 export type ApiConfig = Pick<CoreApiConfig, 'HTTP_PORT' | 'HTTP_HOST' | 'LIVE_FLUSH_MS'> &
   Partial<Pick<CoreApiConfig, 'ADMIN_API_KEY' | 'DASHBOARD_DIR' | 'IMAGE_DIR' | 'ETA_MATRIX_KIND' | 'ETA_MATRIX_URL' |
-    'ETA_MATRIX_TIMEOUT_MS' | 'ETA_DEFAULT_SPEED_MS' | 'ETA_DETOUR_FACTOR'>>;
+    'ETA_MATRIX_TIMEOUT_MS' | 'ETA_DEFAULT_SPEED_MS' | 'ETA_DETOUR_FACTOR' | 'VROOM_URL' | 'VROOM_TIMEOUT_MS' | 'VROOM_RETRIES' |
+    'PLAN_BUDGET_MS'>>;
 
 export interface CoreApi {
   app: FastifyInstance;
@@ -54,7 +59,7 @@ export interface CoreApi {
 const API_VERSION = '1.0.0';
 const CONTEXTS = [
   tenantRoutes, apiKeyRoutes, deviceRoutes, vehicleRoutes, siteRoutes, geofenceRoutes, jobRoutes, telemetryRoutes, eventRoutes,
-  alertRuleRoutes, alertRoutes, timesheetRoutes, tripRoutes,
+  alertRuleRoutes, alertRoutes, timesheetRoutes, tripRoutes, planRoutes,
 ];
 
 export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
@@ -88,13 +93,21 @@ export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
 
   const routeDeps: RouteDeps = { db, bus, clock, etas };
   for (const context of CONTEXTS) app.register(context, { prefix: '/v1', ...routeDeps });
-  app.register(etaOnDemandRoutes({
+  const travel = createTravelSources(db, clock, {
     matrixKind: config.ETA_MATRIX_KIND,
     matrixUrl: config.ETA_MATRIX_URL,
     matrixTimeoutMs: config.ETA_MATRIX_TIMEOUT_MS,
     priorSpeedMs: config.ETA_DEFAULT_SPEED_MS ?? 8.3,
     priorDetourFactor: config.ETA_DETOUR_FACTOR ?? 1.3,
-  }), { prefix: '/v1', ...routeDeps });
+  });
+  app.register(etaOnDemandRoutes(travel), { prefix: '/v1', ...routeDeps });
+  const solver = createPlanSolver({
+    vroomUrl: config.VROOM_URL,
+    vroomTimeoutMs: config.VROOM_TIMEOUT_MS ?? 10_000,
+    vroomRetries: config.VROOM_RETRIES ?? 1,
+    budgetMs: config.PLAN_BUDGET_MS ?? 2000,
+  }, logger);
+  app.register(planSolveRoutes(solver, travel), { prefix: '/v1', ...routeDeps });
   if (config.IMAGE_DIR) app.register(imageRoutes, { prefix: '/v1', ...routeDeps, imageDir: config.IMAGE_DIR });
 
   if (config.DASHBOARD_DIR) {

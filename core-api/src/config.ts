@@ -36,5 +36,12 @@ export const CoreApiConfigSchema = Type.Object({
   ETA_MATRIX_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 2000 }),
   ETA_DEFAULT_SPEED_MS: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 8.3, description: 'speed where the fleet has not driven, m/s' }),
   ETA_DETOUR_FACTOR: Type.Number({ minimum: 1, maximum: 5, default: 1.3, description: 'road ÷ great-circle before one is learned' }),
+  /** POST /v1/plans/solve: a vroom-express server answers first, the embedded solver when it cannot; absent: embedded only. */
+  VROOM_URL: Type.Optional(Type.String({ minLength: 1, description: 'e.g. http://vroom:3000' })),
+  VROOM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+  /** Further attempts after a failed request to VROOM_URL (network errors and 5xx only), before falling back. */
+  VROOM_RETRIES: Type.Integer({ minimum: 0, maximum: 5, default: 1 }),
+  /** Embedded solver's time budget per solve, ms (a request's `options.l`, seconds, may lower it). */
+  PLAN_BUDGET_MS: Type.Integer({ minimum: 50, maximum: 120_000, default: 2000 }),
 });
 export type CoreApiConfig = Static<typeof CoreApiConfigSchema>;

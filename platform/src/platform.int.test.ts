@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { LIVE_PATH, type Job, type LiveItem, type Position, type GeofenceEvent } from '@fieldtrace/protocol';
+import { LIVE_PATH, type Job, type LiveItem, type Plan, type Position, type GeofenceEvent } from '@fieldtrace/protocol';
 import { silentLogger, systemClock } from '@fieldtrace/service-kit';
 import { requireServer, uniqueSchema, waitFor, TEST_DATABASE_URL, TEST_MQTT_URL } from '@fieldtrace/testkit';
 import { buildPlatform, type Platform, type PlatformEndpoints } from './index.js';
@@ -66,6 +66,22 @@ test('the simulated fleet runs its day by itself: a truck’s job goes on site f
   assert.ok(onSite.enRouteAt !== null && onSite.enRouteAt <= onSite.arrivedAt!, 'it went en route before arriving');
   const sheet = (await (await fetch(`${endpoints.apiUrl}/v1/jobs/${onSite.id}/timesheet`, { headers: auth })).json()) as { totals: { en_route: number } };
   assert.ok(sheet.totals.en_route > 0, 'time en route is on its timesheet');
+
+  // An urgent job nobody was given: the planner puts it on a route by itself (the demo tenant applies plans).
+  const json = { ...auth, 'content-type': 'application/json' };
+  const [site] = (await (await fetch(`${endpoints.apiUrl}/v1/sites`, { headers: auth })).json()) as { id: string }[];
+  const created = await fetch(`${endpoints.apiUrl}/v1/jobs`, {
+    method: 'POST', headers: json, body: JSON.stringify({ id: 'urgent-leak', siteId: site!.id, title: 'Burst pipe', priority: 100, serviceS: 600 }),
+  });
+  assert.equal(created.status, 201, await created.text());
+  const planned = await waitFor('the urgent job on a route', async () => {
+    const job = (await (await fetch(`${endpoints.apiUrl}/v1/jobs/urgent-leak`, { headers: auth })).json()) as Job;
+    return job.vehicleId !== null ? job : undefined;
+  }, 60_000, 500);
+  assert.equal(planned.status, 'assigned');
+  const [plan] = (await (await fetch(`${endpoints.apiUrl}/v1/plans?limit=1`, { headers: auth })).json()) as Plan[];
+  assert.equal(plan?.status, 'applied');
+  assert.ok(plan!.routes.some((r) => r.stops.some((s) => s.jobId === 'urgent-leak')));
 });
 
 test('the full slice against the real PostgreSQL', { timeout: 120_000 }, async (t) => {

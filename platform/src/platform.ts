@@ -10,7 +10,7 @@ import { buildApi, CoreApiConfigSchema, type CoreApi } from '@fieldtrace/core-ap
 import { buildSimulator, SimulatorConfig, type Simulator } from '@fieldtrace/edge-agent';
 import { dashboardDir } from '@fieldtrace/dashboards';
 import { PlatformConfig } from './config.js';
-import { ensureDemoAlertRules, ensureTenant } from './tenant.js';
+import { ensureDemoAlertRules, ensureDemoAutoPlanning, ensureTenant } from './tenant.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -76,6 +76,7 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
         const tenant = await ensureTenant(apiUrl, operatorKey, configs.platform.TENANT_ID);
         if (configs.platform.SIM_TRUCKS > 0) {
           await ensureDemoAlertRules(apiUrl, tenant.adminKey);
+          await ensureDemoAutoPlanning(apiUrl, tenant.adminKey);
           simulator = buildSimulator(
             { ...configs.simulator, MQTT_URL: endpoints.mqttUrl, API_URL: apiUrl, API_KEY: tenant.adminKey, TENANT_ID: tenant.id },
             { logger: logger.child({ svc: 'edge-agent' }), clock },

@@ -46,6 +46,13 @@ export const DEMO_ALERT_RULES = [
   { id: 'late', name: 'Running 15 minutes late', kind: 'eta_slip', severity: 'warning', maxSlipS: 900 },
 ];
 
+/** The demo fleet re-plans by itself: a new or cancelled job, a truck going offline, reshape the routes on the map. */
+export async function ensureDemoAutoPlanning(apiUrl: string, adminKey: string): Promise<void> {
+  const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+  const put = await fetch(`${apiUrl}/v1/settings/planning`, { method: 'PUT', headers, body: JSON.stringify({ autoApply: true }) });
+  if (put.status !== 200) throw new FieldtraceError('FT_PLATFORM_PLANNING', `could not turn on automatic planning: HTTP ${put.status} ${await put.text()}`);
+}
+
 export async function ensureDemoAlertRules(apiUrl: string, adminKey: string): Promise<void> {
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
   const current = await fetch(`${apiUrl}/v1/alert-rules`, { headers });

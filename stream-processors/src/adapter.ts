@@ -1,6 +1,6 @@
 import {
   busFilter, busTopic, type AlertChange, type DeviceStatus, type DroneTelemetry, type EntityChanged, type EtaUpdate,
-  type GeofenceEvent, type JobStatusChange, type Position, type SensorReading, type TimesheetEntry, type TripEvent,
+  type GeofenceEvent, type JobStatusChange, type PlanTrigger, type Position, type SensorReading, type TimesheetEntry, type TripEvent,
 } from '@fieldtrace/protocol';
 import type { Bus, Clock, Logger } from '@fieldtrace/service-kit';
 import type { Db } from '@fieldtrace/store';
@@ -25,6 +25,8 @@ import { createAlertWriter, loadActiveAlerts, loadAlert, loadAlertRules, loadLas
 import { createPartitionFilter } from './wiring/partition.js';
 import { ignitionOf } from './wiring/signals.js';
 import { loadProfiles, saveProfiles } from './wiring/speed-profiles.js';
+import { createPlanningService } from './wiring/planning.js';
+import type { PlannerStats } from './planning/planner.js';
 
 export type ProcessorsOptions = Pick<
   ProcessorsConfig,
@@ -32,6 +34,7 @@ export type ProcessorsOptions = Pick<
   | 'EVENT_HISTORY_FIXES' | 'PROCESSOR_TICK_MS' | 'PROCESSOR_PARTITION'
   | 'ETA_DETOUR_FACTOR' | 'ETA_DEFAULT_SPEED_MS' | 'ETA_MIN_CHANGE_S' | 'ETA_MAX_SILENCE_S' | 'ETA_MIN_INTERVAL_S'
   | 'ETA_LEARN' | 'ETA_OFF_ROUTE_M' | 'ETA_PROFILE_SAVE_S'
+  | 'PLAN_ENABLED' | 'PLAN_DEBOUNCE_MS' | 'PLAN_BUDGET_MS' | 'PLAN_STALE_MIN' | 'PLAN_HORIZON_H' | 'VROOM_URL' | 'VROOM_TIMEOUT_MS' | 'VROOM_RETRIES'
 >;
 
 export interface ProcessorsDeps {
@@ -60,6 +63,7 @@ export interface ProcessorsStats {
   events: EventWriterStats;
   jobWrites: JobWriterStats;
   alertWrites: AlertWriterStats;
+  planner: PlannerStats | null;
   reloads: number;
   reloadErrors: number;
 }
@@ -128,6 +132,16 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     }
   });
   const jobWriter = createJobWriter(db, bus, logger);
+  const planner = config.PLAN_ENABLED
+    ? createPlanningService(
+      {
+        debounceMs: config.PLAN_DEBOUNCE_MS, budgetMs: config.PLAN_BUDGET_MS, staleAfterMs: config.PLAN_STALE_MIN * 60_000,
+        horizonS: Math.round(config.PLAN_HORIZON_H * 3600), vroomUrl: config.VROOM_URL, vroomTimeoutMs: config.VROOM_TIMEOUT_MS,
+        vroomRetries: config.VROOM_RETRIES,
+      },
+      { db, bus, logger: logger.child({ part: 'planner' }), clock, eta },
+    )
+    : null;
   const alertWriter = createAlertWriter(db, bus, logger);
   const sync = createFleetSync(db, logger, directory, geo, {
     jobFenceMarginMs: config.JOB_FENCE_MARGIN_MIN * 60_000,
@@ -188,6 +202,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
 
   function drainAlerts(): void {
     if (alertOut.length === 0) return;
+    if (planner) for (const c of alertOut) replanOnAlert(c);
     alertWriter.add(alertOut);
     alertOut.length = 0;
   }
@@ -274,9 +289,22 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     drainAlerts();
   }
 
+  /** An ETA slipping past a job's window, or a vehicle gone silent, calls for a new plan. */
+  function replanOnAlert(c: AlertChange): void {
+    if (c.change !== 'raised') return;
+    const a = c.alert;
+    if (a.kind === 'eta_slip') planner!.trigger(a.tenantId, { kind: 'eta_slip', jobId: a.subject.jobId, detail: a.message });
+    else if (a.kind === 'offline' && a.subject.vehicleId) planner!.trigger(a.tenantId, { kind: 'vehicle_offline', vehicleId: a.subject.vehicleId, detail: a.message });
+  }
+
   function onJob(_topic: string, message: unknown): void {
     const c = message as JobStatusChange;
     if (typeof c !== 'object' || c === null || typeof c.jobId !== 'string') return void counters.malformed++;
+    // New and cancelled jobs change the day's work; the planner's and the telemetry's own changes do not.
+    if (planner && c.cause === 'api') {
+      if (c.from === null) planner.trigger(c.tenantId, { kind: 'new_job', jobId: c.jobId, detail: `Job ${c.jobId} added` });
+      else if (c.to === 'cancelled') planner.trigger(c.tenantId, { kind: 'job_cancelled', jobId: c.jobId, detail: `Job ${c.jobId} cancelled` });
+    }
     if (c.to !== 'scheduled' && c.to !== 'assigned' && c.to !== 'en_route') {
       stepAlertJobEnded(alerts, { tenantId: c.tenantId, jobId: c.jobId, ts: c.ts }, alertOut);
       drainAlerts();
@@ -302,9 +330,19 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     }
     const failed = (err: unknown) => logger.error({ err, change: c }, 'applying a change failed');
     // In arrival order, one at a time, like the fleet cache's reloads.
+    if (c.entity === 'vehicle' && planner) {
+      planner.trigger(c.tenantId, { kind: 'shift_change', vehicleId: c.id, detail: `Vehicle ${c.id} changed (shift, crew or skills)` });
+    }
     if (c.entity === 'alert_rules') alertChanges = alertChanges.then(() => reloadAlertRules(c.tenantId)).catch(failed);
     else if (c.entity === 'alert') alertChanges = alertChanges.then(() => applyAcknowledgement(c.tenantId, c.id)).catch(failed);
     else void sync.onChanged(c);
+  }
+
+  /** A dispatcher's request for a re-plan (POST /v1/plans); plans themselves on this topic are ours. */
+  function onPlan(_topic: string, message: unknown): void {
+    const m = message as { request?: unknown; tenantId?: unknown; trigger?: PlanTrigger };
+    if (m?.request !== true || typeof m.tenantId !== 'string' || !planner) return;
+    planner.trigger(m.tenantId, m.trigger ?? { kind: 'manual', detail: 'Re-plan requested' });
   }
 
   function tick(): void {
@@ -344,6 +382,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       unsubscribes.push(await bus.subscribe(busFilter('sensor'), onSensor));
       unsubscribes.push(await bus.subscribe(busFilter('drone'), onDrone));
       unsubscribes.push(await bus.subscribe(busFilter('job'), onJob));
+      unsubscribes.push(await bus.subscribe(busFilter('plan'), onPlan));
       timer = setInterval(tick, config.PROCESSOR_TICK_MS);
       timer.unref();
       profileTimer = setInterval(() => void saveProfiles(db, eta, logger, config.ETA_LEARN), config.ETA_PROFILE_SAVE_S * 1000);
@@ -358,6 +397,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       if (profileTimer) clearInterval(profileTimer);
       timer = null;
       profileTimer = null;
+      planner?.close();
       for (const unsubscribe of unsubscribes.splice(0).reverse()) await unsubscribe();
       await flush();
       await writer.close();
@@ -376,6 +416,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     await writer.flush();
     await jobWriter.flush();
     await alertWriter.flush();
+    await planner?.settled();
   }
 
   function snapshot(): ProcessorsStats {
@@ -390,6 +431,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       events: writer.stats(),
       jobWrites: jobWriter.stats(),
       alertWrites: alertWriter.stats(),
+      planner: planner?.stats() ?? null,
       reloads: sync.counters.reloads,
       reloadErrors: sync.counters.reloadErrors,
     };

@@ -23,10 +23,12 @@ export const toDevice = (r: DeviceRow): Device => ({
 
 export interface VehicleRow {
   tenant_id: string; id: string; name: string; kind: string; crew_id: string | null; speed_limit_kmh: number | null;
+  shift_start: Date | null; shift_end: Date | null;
 }
-export const VEHICLE_COLUMNS = 'tenant_id, id, name, kind, crew_id, speed_limit_kmh';
+export const VEHICLE_COLUMNS = 'tenant_id, id, name, kind, crew_id, speed_limit_kmh, shift_start, shift_end';
 export const toVehicle = (r: VehicleRow): Vehicle => ({
   id: r.id, tenantId: r.tenant_id, name: r.name, kind: r.kind, crewId: r.crew_id, speedLimitKmh: r.speed_limit_kmh,
+  shiftStart: msOrNull(r.shift_start), shiftEnd: msOrNull(r.shift_end),
 });
 
 export interface SiteRow {
@@ -53,15 +55,17 @@ export interface JobRow {
   tenant_id: string; id: string; site_id: string; title: string; status: JobStatus; vehicle_id: string | null;
   window_start: Date | null; window_end: Date | null; route_order: number | null;
   started_at: Date | null; completed_at: Date | null; en_route_at: Date | null; arrived_at: Date | null; departed_at: Date | null;
+  priority: number; service_s: number; required_skills: string[];
 }
 export const JOB_COLUMNS =
   'tenant_id, id, site_id, title, status, vehicle_id, window_start, window_end, route_order, started_at, completed_at, ' +
-  'en_route_at, arrived_at, departed_at';
+  'en_route_at, arrived_at, departed_at, priority, service_s, required_skills';
 export const toJob = (r: JobRow): Job => ({
   id: r.id, tenantId: r.tenant_id, siteId: r.site_id, title: r.title, status: r.status, vehicleId: r.vehicle_id,
   windowStart: msOrNull(r.window_start), windowEnd: msOrNull(r.window_end), routeOrder: r.route_order,
   startedAt: msOrNull(r.started_at), completedAt: msOrNull(r.completed_at),
   enRouteAt: msOrNull(r.en_route_at), arrivedAt: msOrNull(r.arrived_at), departedAt: msOrNull(r.departed_at),
+  priority: r.priority, serviceS: r.service_s, requiredSkills: r.required_skills,
 });
 
 export interface TimesheetRow {

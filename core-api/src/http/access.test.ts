@@ -271,6 +271,12 @@ describe('documentation, health and the dashboard', () => {
       '/v1/jobs/{id}/timesheet': ['get'],
       '/v1/trips': ['get'],
       '/v1/stops': ['get'],
+      '/v1/plans': ['get', 'post'],
+      '/v1/plans/{id}': ['get'],
+      '/v1/plans/{id}/apply': ['post'],
+      '/v1/plans/{id}/reject': ['post'],
+      '/v1/plans/solve': ['post'],
+      '/v1/settings/planning': ['get', 'put'],
     };
     for (const [path, methods] of Object.entries(expected)) {
       assert.ok(doc.paths[path], `${path} is documented`);
@@ -283,6 +289,8 @@ describe('documentation, health and the dashboard', () => {
     assert.equal(putRules.requestBody.content['application/json'].schema.type, 'array', 'the rule document is described');
     assert.ok(doc.paths['/v1/alerts/{id}/ack'].post.responses['200'].content['application/json'].schema.properties.acknowledgedBy);
     assert.ok(doc.components.schemas.Problem, 'problem bodies are a named component');
+    const solve = doc.paths['/v1/plans/solve'].post;
+    assert.ok(solve.requestBody.content['application/json'].schema.properties.vehicles, "VROOM's input is described");
     assert.ok(doc.components.securitySchemes.bearer);
   assert.ok(doc.paths['/healthz'].get, 'healthz is documented');
   assert.ok(createJob.responses['4XX'].content['application/problem+json']);

@@ -63,3 +63,8 @@ export async function conflictAs<T>(what: string, id: string, write: () => Promi
     throw err;
   }
 }
+
+/** Applying or rejecting is a decision about a proposal; a plan already decided (or superseded) is history. */
+export const PlanNotProposed = defineError('FT_PLAN_NOT_PROPOSED', 409, (id: string, status: string) =>
+  `plan '${id}' is ${status}; only a proposed plan can be applied or rejected`,
+);

@@ -4,7 +4,7 @@ import type { LiveFanout } from './fanout.js';
 import type { EtaStore } from './eta-store.js';
 
 const LIVE_KINDS = [
-  'position', 'geofence', 'eta', 'job', 'alert', 'trip', 'timesheet',
+  'position', 'geofence', 'eta', 'job', 'alert', 'trip', 'timesheet', 'plan',
 ] as const satisfies readonly (BusKind & LiveItem['type'])[];
 type LiveKind = (typeof LIVE_KINDS)[number];
 
@@ -30,6 +30,8 @@ export async function subscribeLiveFeed(bus: Bus, fanout: LiveFanout, etas: EtaS
       if ((++mismatched & (mismatched - 1)) === 0) logger.warn({ topic, mismatched }, 'bus message tenant differs from its topic; dropped');
       return;
     }
+    // Bus kind `plan` also carries re-plan requests for the planner (`request: true`); only plans go to browsers.
+    if (kind === 'plan' && (message as { request?: unknown }).request === true) return;
     if (kind === 'eta') etas.put(message as EtaUpdate);
     else if (kind === 'job') etas.onJobStatus(message as JobStatusChange);
     fanout.publish(address.tenantId, { type: kind, data: message } as LiveItem);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import {
-  alertId, busTopic, type AlertChange, type EtaUpdate, type LiveItem, type Position, type TimesheetEntry, type TripEvent,
+  alertId, busTopic, type AlertChange, type EtaUpdate, type LiveItem, type Plan, type Position, type TimesheetEntry, type TripEvent,
 } from '@fieldtrace/protocol';
 import { emptyPositionBatch } from '@fieldtrace/store';
 import { silentLogger } from '@fieldtrace/service-kit';
@@ -180,6 +180,23 @@ describe('live feed WebSocket', () => {
       { type: 'trip', data: trip },
       { type: 'timesheet', data: entry },
     ]);
+    ws.close();
+    await once(ws, 'close');
+  });
+
+  test('plans on the bus reach the tenant\'s clients; re-plan requests on the same kind do not', async () => {
+    const { ws, next } = await connect(`key=${encodeURIComponent(liveKey)}`);
+    await next(); // the position snapshot
+    const plan: Plan = {
+      v: 1, id: 'plan-1', tenantId: 'live', createdAt: T0, status: 'proposed', backend: 'embedded',
+      trigger: { kind: 'eta_slip', jobId: 'j1', detail: 'Job j1 will miss its window' },
+      routes: [{ vehicleId: 'v1', stops: [{ jobId: 'j1', arrival: T0 + 60_000, serviceStart: T0 + 60_000 }], durationS: 60, distanceM: 800 }],
+      unassigned: [], moves: [{ jobId: 'j1', fromVehicleId: 'v2', toVehicleId: 'v1', fromOrder: 1, toOrder: 0 }],
+    };
+    h.bus.publish(busTopic('live', 'plan'), { v: 1, tenantId: 'live', trigger: { kind: 'manual', detail: 'now' }, request: true });
+    h.bus.publish(busTopic('live', 'plan'), plan);
+    h.bus.publish(busTopic('live', 'plan'), { ...plan, tenantId: 'other' }); // body and topic disagree
+    assert.deepEqual(await next(), [{ type: 'plan', data: plan }]);
     ws.close();
     await once(ws, 'close');
   });

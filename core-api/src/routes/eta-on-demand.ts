@@ -2,22 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { EventTime, Id, Lat, Lon, type LonLat } from '@fieldtrace/protocol';
 import { NotFound } from '@fieldtrace/service-kit';
-import { loadSpeedProfile, type Db } from '@fieldtrace/store';
-import { learnedTravelTimes, osrmTable, SpeedProfile, valhallaMatrix, type TravelTimeSource } from '@fieldtrace/travel-time';
+import type { Db } from '@fieldtrace/store';
+import type { TravelSources } from '../domain/travel-sources.js';
 import { READERS, tenantOf } from '../http/auth.js';
 import { IdParams, withProblems } from '../http/schemas.js';
 import type { RouteDeps } from './deps.js';
-
-/** Where on-demand ETAs come from: the fleet's learned speeds, or a routing engine's table service in front of them. */
-export interface EtaSourceOptions {
-  /** 'osrm' | 'valhalla' with ETA_MATRIX_URL; absent: the learned estimate only. */
-  matrixKind?: 'osrm' | 'valhalla';
-  matrixUrl?: string;
-  matrixTimeoutMs?: number;
-  /** Prior speed and detour factor where the fleet has learned nothing (as the processors' ETA_DEFAULT_SPEED_MS / ETA_DETOUR_FACTOR). */
-  priorSpeedMs: number;
-  priorDetourFactor: number;
-}
 
 const OnDemandEta = Type.Object({
   vehicleId: Id,
@@ -30,8 +19,6 @@ const OnDemandEta = Type.Object({
   distanceM: Type.Number({ minimum: 0 }),
   method: Type.Union([Type.Literal('great-circle'), Type.Literal('route'), Type.Literal('matrix')]),
 });
-
-const PROFILE_TTL_MS = 60_000;
 
 const LAST_FIX = /* sql */ `
 SELECT d.id AS device_id, p.lat, p.lon, p.ts
@@ -47,23 +34,8 @@ ORDER BY p.ts DESC LIMIT 1`;
  * the stream processors save them) or a routing engine when one is configured (falling back to the learned
  * estimate when it cannot answer, and saying so in `method`).
  */
-export function etaOnDemandRoutes(opts: EtaSourceOptions): FastifyPluginAsyncTypebox<RouteDeps> {
-  return async (app, { db, clock }) => {
-    const profiles = new Map<string, { profile: SpeedProfile; loadedAt: number }>();
-
-    async function sourceFor(tenantId: string): Promise<TravelTimeSource> {
-      let cached = profiles.get(tenantId);
-      if (!cached || clock.now() - cached.loadedAt > PROFILE_TTL_MS) {
-        const profile = new SpeedProfile({ priorSpeedMs: opts.priorSpeedMs, priorDetourFactor: opts.priorDetourFactor });
-        profile.load(await loadSpeedProfile(db, tenantId));
-        profiles.set(tenantId, (cached = { profile, loadedAt: clock.now() }));
-      }
-      const learned = learnedTravelTimes(cached.profile);
-      if (!opts.matrixUrl || !opts.matrixKind) return learned;
-      const service = opts.matrixKind === 'osrm' ? osrmTable : valhallaMatrix;
-      return service({ baseUrl: opts.matrixUrl, timeoutMs: opts.matrixTimeoutMs, fallback: learned });
-    }
-
+export function etaOnDemandRoutes(sourceFor: TravelSources): FastifyPluginAsyncTypebox<RouteDeps> {
+  return async (app, { db }) => {
     app.get('/vehicles/:id/eta', {
       config: { access: { roles: READERS } },
       schema: {

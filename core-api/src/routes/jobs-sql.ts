@@ -6,9 +6,12 @@ export const jobEventId = (jobId: string, to: string, ts: number) => `job:${jobI
 /** Times arrive as Unix ms ($n::bigint) and are stored as timestamptz. */
 const ms = (n: number) => `to_timestamp($${n}::bigint / 1000.0)`;
 
+/** $10 priority, $11 service seconds, $12 required skills: NULL takes the column default. */
 export const INSERT_JOB = /* sql */ `
-INSERT INTO jobs (tenant_id, id, site_id, title, status, vehicle_id, window_start, window_end, route_order)
-VALUES ($1, $2, $3, $4, $5, $6, ${ms(7)}, ${ms(8)}, $9)
+INSERT INTO jobs (tenant_id, id, site_id, title, status, vehicle_id, window_start, window_end, route_order,
+                  priority, service_s, required_skills)
+VALUES ($1, $2, $3, $4, $5, $6, ${ms(7)}, ${ms(8)}, $9,
+        COALESCE($10::smallint, 0), COALESCE($11::integer, 1800), COALESCE($12::text[], '{}'))
 RETURNING ${JOB_COLUMNS}`;
 
 /** $1 event id, $2 tenant, $3 job, $4 vehicle, $5 new status, $6 ts (ms). Creation is the change from null. */
@@ -21,7 +24,8 @@ ON CONFLICT (id) DO NOTHING`;
 /**
  * The whole PATCH in one statement, so the status read, the update and the event cannot interleave with another
  * request: lock the row, compute the new status, update, and record the change only if the status moved.
- * $1 tenant, $2 job, $3 title, $4 vehicle, $5 window start, $6 window end, $7 route order, $8 status, $9 now (ms).
+ * $1 tenant, $2 job, $3 title, $4 vehicle, $5 window start, $6 window end, $7 route order, $8 status, $9 now (ms),
+ * $10 priority, $11 service seconds, $12 required skills.
  */
 export const PATCH_JOB = /* sql */ `
 WITH old AS (
@@ -37,6 +41,9 @@ WITH old AS (
     window_start = COALESCE(${ms(5)}, j.window_start),
     window_end = COALESCE(${ms(6)}, j.window_end),
     route_order = COALESCE($7::int, j.route_order),
+    priority = COALESCE($10::smallint, j.priority),
+    service_s = COALESCE($11::integer, j.service_s),
+    required_skills = COALESCE($12::text[], j.required_skills),
     status = calc.new_status,
     started_at = CASE WHEN calc.new_status = 'on_site' AND j.started_at IS NULL THEN ${ms(9)} ELSE j.started_at END,
     completed_at = CASE WHEN calc.new_status = 'completed' AND j.completed_at IS NULL THEN ${ms(9)} ELSE j.completed_at END,

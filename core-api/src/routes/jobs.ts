@@ -52,7 +52,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db,
       db.transaction([
         {
           sql: INSERT_JOB,
-          params: [tenantId, j.id, j.siteId, j.title, status, j.vehicleId ?? null, j.windowStart ?? null, j.windowEnd ?? null, j.routeOrder ?? null],
+          params: [
+            tenantId, j.id, j.siteId, j.title, status, j.vehicleId ?? null, j.windowStart ?? null, j.windowEnd ?? null, j.routeOrder ?? null,
+            j.priority ?? null, j.serviceS ?? null, j.requiredSkills ?? null,
+          ],
         },
         { sql: CREATE_JOB_EVENT, params: [jobEventId(j.id, status, ts), tenantId, j.id, j.vehicleId ?? null, status, ts] },
       ]),
@@ -112,7 +115,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db,
     const ts = clock.now();
     const [row] = await db.query<JobRow & { old_status: JobRow['status'] }>(PATCH_JOB, [
       tenantId, request.params.id, p.title ?? null, p.vehicleId ?? null, p.windowStart ?? null, p.windowEnd ?? null,
-      p.routeOrder ?? null, p.status ?? null, ts,
+      p.routeOrder ?? null, p.status ?? null, ts, p.priority ?? null, p.serviceS ?? null, p.requiredSkills ?? null,
     ]);
     if (!row) throw NotFound(['job', request.params.id]);
     const job = toJob(row);

@@ -4,7 +4,7 @@ import { Vehicle, VehicleInput } from '@fieldtrace/protocol';
 import { NotFound } from '@fieldtrace/service-kit';
 import { DISPATCH_WRITERS, READERS, tenantOf } from '../http/auth.js';
 import { IdParams, NoContent, withProblems } from '../http/schemas.js';
-import { StillReferenced, conflictAs } from '../http/errors.js';
+import { StillReferenced, ValidationFailed, conflictAs } from '../http/errors.js';
 import { VEHICLE_COLUMNS, toVehicle, type VehicleRow } from '../domain/rows.js';
 import { publishChanged } from '../domain/changes.js';
 import type { RouteDeps } from './deps.js';
@@ -16,6 +16,10 @@ const FINISHED_JOB_STATUSES = ['completed', 'invoiced', 'paid', 'cancelled'];
 const readers = { access: { roles: READERS } };
 const writers = { access: { roles: DISPATCH_WRITERS } };
 
+function assertShift(start: number | null | undefined, end: number | null | undefined) {
+  if (typeof start === 'number' && typeof end === 'number' && end < start) throw ValidationFailed(['body/shiftEnd', 'is before shiftStart']);
+}
+
 export const vehicleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, bus }) => {
   app.post('/vehicles', {
     config: writers,
@@ -23,11 +27,13 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
   }, async (request, reply) => {
     const tenantId = tenantOf(request);
     const v = request.body;
+    assertShift(v.shiftStart, v.shiftEnd);
     const [row] = await conflictAs('vehicle', v.id, () =>
       db.query<VehicleRow>(
-        `INSERT INTO vehicles (tenant_id, id, name, kind, crew_id, speed_limit_kmh) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO vehicles (tenant_id, id, name, kind, crew_id, speed_limit_kmh, shift_start, shift_end)
+         VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint / 1000.0), to_timestamp($8::bigint / 1000.0))
          RETURNING ${VEHICLE_COLUMNS}`,
-        [tenantId, v.id, v.name, v.kind ?? 'truck', v.crewId ?? null, v.speedLimitKmh ?? null],
+        [tenantId, v.id, v.name, v.kind ?? 'truck', v.crewId ?? null, v.speedLimitKmh ?? null, v.shiftStart ?? null, v.shiftEnd ?? null],
       ),
     );
     publishChanged(bus, tenantId, 'vehicle', v.id, 'upsert');
@@ -59,13 +65,30 @@ export const vehicleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
   }, async (request) => {
     const tenantId = tenantOf(request);
     const p = request.body;
+    assertShift(p.shiftStart, p.shiftEnd);
+    // Shift bounds can be cleared, so absent (keep) and null (clear) differ: $7 and $9 say whether each was sent.
+    // The WHERE refuses a bound that would cross the stored other one; no row then means 404 or that.
     const [row] = await db.query<VehicleRow>(
-      `UPDATE vehicles SET name = COALESCE($3, name), kind = COALESCE($4, kind), crew_id = COALESCE($5, crew_id),
-              speed_limit_kmh = COALESCE($6::real, speed_limit_kmh)
-       WHERE tenant_id = $1 AND id = $2 RETURNING ${VEHICLE_COLUMNS}`,
-      [tenantId, request.params.id, p.name ?? null, p.kind ?? null, p.crewId ?? null, p.speedLimitKmh ?? null],
+      `WITH next AS (
+         SELECT CASE WHEN $7::boolean THEN to_timestamp($8::bigint / 1000.0) ELSE shift_start END AS shift_start,
+                CASE WHEN $9::boolean THEN to_timestamp($10::bigint / 1000.0) ELSE shift_end END AS shift_end
+         FROM vehicles WHERE tenant_id = $1 AND id = $2
+       )
+       UPDATE vehicles v SET name = COALESCE($3, v.name), kind = COALESCE($4, v.kind), crew_id = COALESCE($5, v.crew_id),
+              speed_limit_kmh = COALESCE($6::real, v.speed_limit_kmh), shift_start = next.shift_start, shift_end = next.shift_end
+       FROM next
+       WHERE v.tenant_id = $1 AND v.id = $2 AND COALESCE(next.shift_end >= next.shift_start, true)
+       RETURNING ${VEHICLE_COLUMNS.split(', ').map((c) => `v.${c}`).join(', ')}`,
+      [
+        tenantId, request.params.id, p.name ?? null, p.kind ?? null, p.crewId ?? null, p.speedLimitKmh ?? null,
+        p.shiftStart !== undefined, p.shiftStart ?? null, p.shiftEnd !== undefined, p.shiftEnd ?? null,
+      ],
     );
-    if (!row) throw NotFound(['vehicle', request.params.id]);
+    if (!row) {
+      const [exists] = await db.query('SELECT 1 FROM vehicles WHERE tenant_id = $1 AND id = $2', [tenantId, request.params.id]);
+      if (!exists) throw NotFound(['vehicle', request.params.id]);
+      throw ValidationFailed(['body/shiftEnd', 'would be before shiftStart']);
+    }
     publishChanged(bus, tenantId, 'vehicle', row.id, 'upsert');
     return toVehicle(row);
   });

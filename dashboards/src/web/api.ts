@@ -44,10 +44,19 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson<T>(session: Session, path: string): Promise<T> {
+export function getJson<T>(session: Session, path: string): Promise<T> {
+  return request<T>(session, 'GET', path);
+}
+
+export function postJson<T>(session: Session, path: string, body: unknown = {}): Promise<T> {
+  return request<T>(session, 'POST', path, body);
+}
+
+async function request<T>(session: Session, method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${session.key}`, accept: 'application/json' };
   if (session.tenant) headers['x-tenant-id'] = session.tenant;
-  const res = await fetch(path, { headers });
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   if (!res.ok) {
     // Problem bodies (RFC 9457) carry a human-readable detail.
     const problem = (await res.json().catch(() => null)) as { detail?: string } | null;

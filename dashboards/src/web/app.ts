@@ -1,11 +1,12 @@
-import { ApiError, clearSession, getJson, liveUrl, readSession, saveSession, type Session } from './api.js';
+import { ApiError, clearSession, getJson, liveUrl, postJson, readSession, saveSession, type Session } from './api.js';
 import { Fleet } from './fleet.js';
 import { byId, startOfLocalDay } from './format.js';
 import { LiveConnection, type LiveState } from './live.js';
 import { MapView } from './map-view.js';
 import { EventFeed, RateMeter, TodayCounter, renderEtas } from './panels.js';
+import { planLines, renderPlan } from './plan-panel.js';
 import type {
-  EtaUpdate, FenceCollection, GeofenceEvent, Job, JobStatusChange, LatestPosition, LiveItem, PageConfig, Site, StoredEvent, Vehicle,
+  EtaUpdate, FenceCollection, GeofenceEvent, Job, JobStatusChange, LatestPosition, LiveItem, PageConfig, Plan, Site, StoredEvent, Vehicle,
 } from './types.js';
 
 /** Sites, fences, jobs and vehicles change rarely and are not on the live feed: reloaded on this period. */
@@ -18,6 +19,8 @@ const today = new TodayCounter();
 const etaList = byId<HTMLUListElement>('eta-list');
 const feed = new EventFeed(byId<HTMLUListElement>('event-feed'), fleet);
 let map: MapView;
+/** The newest plan: drawn on the map and shown in the Plan panel. */
+let plan: Plan | null = null;
 let eventsCapped = false;
 let reloadTimer: number | undefined;
 
@@ -63,6 +66,30 @@ async function loadWorld(session: Session): Promise<void> {
   for (const p of latest) if (fleet.applyPosition(p)) map.showVehicle(p, fleet.deviceLabel(p.deviceId), now);
   map.fitOnce([...sites.map((s) => [s.location[1], s.location[0]] as [number, number]), ...latest.map((p) => [p.lat, p.lon] as [number, number])]);
   renderEtas(etaList, fleet, now);
+  if (plan) map.setRoutes(planLines(plan, fleet));
+}
+
+function showPlan(session: Session): void {
+  map.setRoutes(plan ? planLines(plan, fleet) : []);
+  renderPlan(byId('plan-panel'), plan, fleet, {
+    apply: async (p) => acceptPlan(session, await postJson<Plan>(session, `/v1/plans/${encodeURIComponent(p.id)}/apply`)),
+    reject: async (p) => acceptPlan(session, await postJson<Plan>(session, `/v1/plans/${encodeURIComponent(p.id)}/reject`)),
+  });
+}
+
+/** A plan from the API or the live feed: shown when it is the newest (or a new state of the one shown). */
+function acceptPlan(session: Session, incoming: Plan): void {
+  if (plan && incoming.id !== plan.id && incoming.createdAt < plan.createdAt) return;
+  plan = incoming;
+  // Applying moved jobs between vehicles; only their status changes are on the feed.
+  if (incoming.status === 'applied') reloadSoon(session);
+  showPlan(session);
+}
+
+async function loadLatestPlan(session: Session): Promise<void> {
+  const [latest] = await getJson<Plan[]>(session, '/v1/plans?limit=1');
+  if (latest) acceptPlan(session, latest);
+  else showPlan(session);
 }
 
 async function loadTodaysEvents(session: Session): Promise<void> {
@@ -103,6 +130,10 @@ function applyFrame(session: Session, items: LiveItem[]): void {
         break;
       case 'alert':
         feed.alert(item.data);
+        break;
+      case 'plan':
+        feed.plan(item.data);
+        acceptPlan(session, item.data);
         break;
     }
   }
@@ -161,7 +192,7 @@ async function start(): Promise<void> {
     }
   }
   saveSession(session);
-  await loadTodaysEvents(session).catch(reportError);
+  await Promise.all([loadTodaysEvents(session), loadLatestPlan(session)]).catch(reportError);
   const live = new LiveConnection(() => liveUrl(session), (items) => applyFrame(session, items), showLiveState);
   live.start();
   window.addEventListener('pagehide', () => live.stop());
@@ -171,6 +202,8 @@ async function start(): Promise<void> {
     const now = Date.now();
     map.recolour(fleet.positions.values(), now);
     renderEtas(etaList, fleet, now);
+    // Routes start where each vehicle is.
+    if (plan) map.setRoutes(planLines(plan, fleet));
   }, 15_000);
   window.setInterval(() => void loadWorld(session).catch(reportError), RELOAD_MS);
   tick();

@@ -81,6 +81,21 @@ export class Fleet {
     return this.siteLabel(siteId) ?? this.fenceNames.get(geofenceId) ?? geofenceId;
   }
 
+  vehicleName(vehicleId: string | null): string {
+    return vehicleId === null ? 'unassigned' : (this.vehicles.get(vehicleId)?.name ?? vehicleId);
+  }
+
+  /** The newest fix of any device fitted to the vehicle. */
+  vehiclePosition(vehicleId: string): Position | undefined {
+    let best: Position | undefined;
+    for (const [deviceId, vid] of this.deviceVehicle) {
+      if (vid !== vehicleId) continue;
+      const p = this.positions.get(deviceId);
+      if (p && (!best || p.ts > best.ts)) best = p;
+    }
+    return best;
+  }
+
   onlineCount(now: number): number {
     let n = 0;
     for (const p of this.positions.values()) if (now - p.ts < STALE_MS) n++;
@@ -97,7 +112,9 @@ export class Fleet {
     }
     const stops: NextStop[] = [];
     for (const [vehicleId, job] of best) {
-      const vehicle = this.vehicles.get(vehicleId) ?? { id: vehicleId, tenantId: job.tenantId, name: vehicleId, kind: 'truck', crewId: null, speedLimitKmh: null };
+      const vehicle = this.vehicles.get(vehicleId) ?? {
+        id: vehicleId, tenantId: job.tenantId, name: vehicleId, kind: 'truck', crewId: null, speedLimitKmh: null, shiftStart: null, shiftEnd: null,
+      };
       stops.push({ vehicle, job, site: this.sites.get(job.siteId), eta: this.etas.get(job.id) });
     }
     return stops.sort((a, b) => (a.eta?.eta ?? Infinity) - (b.eta?.eta ?? Infinity) || a.vehicle.name.localeCompare(b.vehicle.name));

@@ -15,11 +15,19 @@ export function vehicleColour(p: Position, now: number): string {
   return '#2c7fb8';
 }
 
-/** The Leaflet map: fences and sites (redrawn on reload) and one circle marker per device (moved in place). */
+/** One vehicle's planned route: from where it is through its stops' sites, `[lat, lon]` points. */
+export interface RouteLine {
+  colour: string;
+  points: [number, number][];
+  label: string;
+}
+
+/** The Leaflet map: fences and sites (redrawn on reload), planned routes, and one circle marker per device (moved in place). */
 export class MapView {
   private readonly map: Leaflet.Map;
   private readonly fences: Leaflet.LayerGroup;
   private readonly sites: Leaflet.LayerGroup;
+  private readonly routes: Leaflet.LayerGroup;
   private readonly vehicles: Leaflet.LayerGroup;
   private readonly markers = new Map<string, Leaflet.CircleMarker>();
   private fitted = false;
@@ -33,6 +41,8 @@ export class MapView {
     }
     this.fences = L.layerGroup().addTo(this.map);
     this.sites = L.layerGroup().addTo(this.map);
+    // Under the vehicles, so a route never hides the marker it starts from.
+    this.routes = L.layerGroup().addTo(this.map);
     this.vehicles = L.layerGroup().addTo(this.map);
   }
 
@@ -58,6 +68,14 @@ export class MapView {
       L.circleMarker([s.location[1], s.location[0]], { radius: 4, color: '#4d4d4d', weight: 1, fillColor: '#fff', fillOpacity: 1 })
         .bindTooltip(s.address ? `${s.name} — ${s.address}` : s.name)
         .addTo(this.sites);
+    }
+  }
+
+  setRoutes(lines: readonly RouteLine[]): void {
+    this.routes.clearLayers();
+    for (const line of lines) {
+      if (line.points.length < 2) continue;
+      L.polyline(line.points, { color: line.colour, weight: 3, opacity: 0.8, dashArray: '6 4' }).bindTooltip(line.label).addTo(this.routes);
     }
   }
 

@@ -1,6 +1,6 @@
 import { clockTime, clockTimeSeconds, el, startOfLocalDay, untilText } from './format.js';
 import type { Fleet } from './fleet.js';
-import type { AlertChange, GeofenceEvent, JobStatusChange } from './types.js';
+import type { AlertChange, GeofenceEvent, JobStatusChange, Plan } from './types.js';
 
 const MAX_FEED_ITEMS = 200;
 
@@ -42,6 +42,16 @@ export class EventFeed {
     if (!this.remember(`alert:${a.id}:${c.change}:${ts}`)) return;
     const label = c.change === 'cleared' ? 'Cleared' : a.severity === 'critical' ? 'Alert!' : 'Alert';
     this.insert(this.item(ts, [el('span', `alert ${a.severity} ${c.change}`, label), ` ${a.message}`]), ts);
+  }
+
+  /** A re-plan and what set it off; applying it is the same plan again, so it gets a line of its own. */
+  plan(p: Plan): void {
+    if (p.status !== 'proposed' && p.status !== 'applied') return;
+    if (!this.remember(`plan:${p.id}:${p.status}`)) return;
+    const ts = p.status === 'applied' ? (p.appliedAt ?? p.createdAt) : p.createdAt;
+    const what = p.status === 'applied' ? 'Routes re-planned' : 'New plan proposed';
+    const moved = p.moves.length === 1 ? '1 job moved' : `${p.moves.length} jobs moved`;
+    this.insert(this.item(ts, [el('span', 'plan', what), ` — ${p.trigger.detail}; ${moved}`]), ts);
   }
 
   job(change: JobStatusChange): void {

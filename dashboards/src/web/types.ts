@@ -2,7 +2,8 @@ import type { LonLat, Position } from '@fieldtrace/protocol';
 
 /** What the API serves, as the page uses it. Types only: nothing from the protocol package is loaded in the browser. */
 export type {
-  AlertChange, EtaUpdate, GeofenceEvent, Job, JobStatus, JobStatusChange, LiveItem, LonLat, Position, Site, Vehicle,
+  AlertChange, EtaUpdate, GeofenceEvent, Job, JobStatus, JobStatusChange, LiveItem, LonLat, Plan, PlanMove, PlannedRoute, Position,
+  Site, Vehicle,
 } from '@fieldtrace/protocol';
 
 /** `GET /v1/positions/latest` rows: a Position plus the vehicle its device is fitted to. */

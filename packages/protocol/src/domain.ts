@@ -56,6 +56,9 @@ export const Vehicle = Type.Object({
   crewId: Type.Union([Id, Type.Null()]),
   /** For speeding alerts where no fence sets a limit. */
   speedLimitKmh: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]),
+  /** Working hours, Unix ms: the route planner starts the vehicle no earlier and brings it back no later. Null: open. */
+  shiftStart: Type.Union([EventTime, Type.Null()]),
+  shiftEnd: Type.Union([EventTime, Type.Null()]),
 });
 export type Vehicle = Static<typeof Vehicle>;
 export const VehicleInput = Type.Object(
@@ -65,9 +68,13 @@ export const VehicleInput = Type.Object(
     kind: Type.Optional(Type.String({ maxLength: 32 })),
     crewId: Type.Optional(Id),
     speedLimitKmh: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 300 })),
+    /** Unix ms; null clears it (on PATCH). */
+    shiftStart: Type.Optional(Type.Union([EventTime, Type.Null()])),
+    shiftEnd: Type.Optional(Type.Union([EventTime, Type.Null()])),
   },
   { additionalProperties: false },
 );
+export type VehicleInput = Static<typeof VehicleInput>;
 
 export const Site = Type.Object({
   id: Id,
@@ -147,6 +154,12 @@ export const Job = Type.Object({
   enRouteAt: Type.Union([EventTime, Type.Null()]),
   arrivedAt: Type.Union([EventTime, Type.Null()]),
   departedAt: Type.Union([EventTime, Type.Null()]),
+  /** 0..100: when not every job fits in the day, the route planner keeps the higher ones. */
+  priority: Type.Integer({ minimum: 0, maximum: 100 }),
+  /** Expected time on site, seconds (the planner's service duration). */
+  serviceS: Type.Integer({ minimum: 0 }),
+  /** Skills the crew must have (crews.skills); the planner gives the job only to vehicles whose crew has them all. */
+  requiredSkills: Type.Array(Type.String()),
 });
 export type Job = Static<typeof Job>;
 export const JobInput = Type.Object(
@@ -159,6 +172,12 @@ export const JobInput = Type.Object(
     windowStart: Type.Optional(EventTime),
     windowEnd: Type.Optional(EventTime),
     routeOrder: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** 0 when omitted on create. */
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    /** Seconds on site; 1800 when omitted on create. */
+    serviceS: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })),
+    /** None when omitted on create; an empty list clears them on PATCH. */
+    requiredSkills: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32, uniqueItems: true })),
   },
   { additionalProperties: false },
 );

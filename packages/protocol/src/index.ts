@@ -14,3 +14,4 @@ export * from './live-feed.js';
 export * from './messages/trips.js';
 export * from './messages/alerts.js';
 export * from './messages/timesheet.js';
+export * from './messages/plan.js';

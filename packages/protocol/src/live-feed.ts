@@ -2,6 +2,7 @@ import type { EtaUpdate, GeofenceEvent, JobStatusChange, Position } from './mess
 import type { AlertChange } from './messages/alerts.js';
 import type { TripEvent } from './messages/trips.js';
 import type { TimesheetEntry } from './messages/timesheet.js';
+import type { Plan } from './messages/plan.js';
 
 /**
  * The live WebSocket feed (`/v1/live`). Server frames are JSON arrays of these, batched per tick so one frame
@@ -16,7 +17,9 @@ export type LiveItem =
   /** An alert raised, updated, reopened, acknowledged or cleared; `data.alert` is the alert as it now stands. */
   | { type: 'alert'; data: AlertChange }
   | { type: 'trip'; data: TripEvent }
-  | { type: 'timesheet'; data: TimesheetEntry };
+  | { type: 'timesheet'; data: TimesheetEntry }
+  /** A route plan proposed, applied, rejected or superseded; `data` is the plan as it now stands. */
+  | { type: 'plan'; data: Plan };
 
 export type LiveFrame = LiveItem[];
 export const LIVE_PATH = '/v1/live';

@@ -15,7 +15,7 @@ export type UplinkKind = (typeof UPLINK_KINDS)[number];
 export const DOWNLINK_KINDS = ['config', 'cmd'] as const;
 export type DownlinkKind = (typeof DOWNLINK_KINDS)[number];
 
-export const BUS_KINDS = ['position', 'geofence', 'eta', 'job', 'changed', 'status', 'sensor', 'drone', 'image', 'alert', 'trip', 'timesheet'] as const;
+export const BUS_KINDS = ['position', 'geofence', 'eta', 'job', 'changed', 'status', 'sensor', 'drone', 'image', 'alert', 'trip', 'timesheet', 'plan'] as const;
 export type BusKind = (typeof BUS_KINDS)[number];
 
 const uplinkKinds: ReadonlySet<string> = new Set(UPLINK_KINDS);

@@ -5,3 +5,4 @@ export { openPostgres } from './postgres-db.js';
 export { openPgliteInThread } from './pglite-db.js';
 export { openPgliteWorker } from './pglite-rpc.js';
 export * from './speed-profiles.js';
+export * from './plans.js';

@@ -280,9 +280,38 @@ CREATE TABLE speed_profile_detours (
 );
 `;
 
+/** Route planning: what the optimizer needs of jobs and vehicles, and the plans it proposes. */
+const planning = /* sql */ `
+ALTER TABLE jobs
+  ADD COLUMN priority smallint NOT NULL DEFAULT 0 CHECK (priority BETWEEN 0 AND 100),
+  ADD COLUMN service_s integer NOT NULL DEFAULT 1800 CHECK (service_s >= 0),
+  ADD COLUMN required_skills text[] NOT NULL DEFAULT '{}';
+
+ALTER TABLE vehicles
+  ADD COLUMN shift_start timestamptz,
+  ADD COLUMN shift_end timestamptz;
+
+ALTER TABLE tenants ADD COLUMN plan_auto_apply boolean NOT NULL DEFAULT false;
+
+CREATE TABLE plans (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  created_at timestamptz NOT NULL,
+  status text NOT NULL CHECK (status IN ('proposed', 'applied', 'rejected', 'superseded')),
+  trigger_kind text NOT NULL,
+  plan jsonb NOT NULL,
+  vroom_input jsonb,
+  vroom_output jsonb,
+  applied_at timestamptz,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX plans_recent ON plans (tenant_id, created_at DESC);
+`;
+
 export const migrations: Migration[] = [
   { version: 1, name: 'relational tables', up: relational },
   { version: 2, name: 'telemetry tables', up: telemetry },
   { version: 3, name: 'hot path: fence dwell, alerts, timesheets, speed profiles', up: hotPath },
   { version: 4, name: 'speed profile detour factor', up: detours },
+  { version: 5, name: 'route planning', up: planning },
 ];
