@@ -1,6 +1,6 @@
 import type { Plan, PlanTrigger } from '@fieldtrace/protocol';
 import type { Clock, Logger } from '@fieldtrace/service-kit';
-import type { VroomInput, VroomOutput } from '@fieldtrace/vrp';
+import type { VroomInput, VroomOutput, VroomSolution } from '@fieldtrace/vrp';
 import { buildDayProblem, type DayProblem, type PlanningJob, type PlanningVehicle, type TravelTimes } from './day-problem.js';
 import { planFromSolution } from './plan-from-solution.js';
 
@@ -27,6 +27,11 @@ export interface PlannerDeps {
    * embedded search from `initial` (the current routes).
    */
   solve(input: VroomInput, initial: DayProblem['initial']): Promise<VroomOutput & { fieldtrace?: { backend: Plan['backend']; fallbackReason?: string | undefined } }>;
+  /**
+   * Smart assignment: the cheapest feasible vehicle and position for one new job (VROOM id `jobId`) in the current
+   * routes, nothing else moving. Null when no vehicle can take it (the planner then re-plans the whole day).
+   */
+  insert(input: VroomInput, current: DayProblem['initial'], jobId: number): VroomSolution | null;
   /** Stores the plan as proposed, applies it when the tenant plans automatically, and announces the outcome. */
   publish(plan: Plan, input: VroomInput, output: VroomOutput): Promise<void>;
 }
@@ -34,6 +39,8 @@ export interface PlannerDeps {
 export interface PlannerStats {
   triggers: number;
   plans: number;
+  /** Plans made by inserting new jobs into the current routes rather than re-planning everything. */
+  insertions: number;
   failures: number;
   lastSolveMs: number;
 }
@@ -62,7 +69,7 @@ interface TenantPlanning {
  */
 export function createPlanner(opts: PlannerOptions, deps: PlannerDeps): Planner {
   const tenants = new Map<string, TenantPlanning>();
-  const stats: PlannerStats = { triggers: 0, plans: 0, failures: 0, lastSolveMs: 0 };
+  const stats: PlannerStats = { triggers: 0, plans: 0, insertions: 0, failures: 0, lastSolveMs: 0 };
   let closed = false;
   let sequence = 0;
 
@@ -95,7 +102,9 @@ export function createPlanner(opts: PlannerOptions, deps: PlannerDeps): Planner 
         return;
       }
       const started = performance.now();
-      const output = await deps.solve(problem.input, problem.initial);
+      // New jobs alone are slotted into today's routes as they stand (crews keep their day); anything else, or a
+      // new job no route can take, re-plans everything from the current routes.
+      const output = (triggers.every((t) => t.kind === 'new_job') && insertNew(problem, triggers)) || (await deps.solve(problem.input, problem.initial));
       stats.lastSolveMs = performance.now() - started;
       if (output.code !== 0 || !('routes' in output)) throw new Error(`solver failed (code ${output.code}): ${'error' in output ? output.error : ''}`);
       const plan = planFromSolution(problem, output, jobs, {
@@ -116,6 +125,20 @@ export function createPlanner(opts: PlannerOptions, deps: PlannerDeps): Planner 
       stats.failures++;
       deps.logger.error({ err, tenantId, trigger }, 're-plan failed; the current plan stays');
     }
+  }
+
+  function insertNew(problem: DayProblem, triggers: PlanTrigger[]): (VroomSolution & { fieldtrace: { backend: 'embedded' } }) | null {
+    let current = problem.initial;
+    let solution: VroomSolution | null = null;
+    for (const t of triggers) {
+      const n = t.jobId === undefined ? -1 : problem.jobIds.indexOf(t.jobId);
+      if (n < 0) return null;
+      solution = deps.insert(problem.input, current, n + 1);
+      if (!solution) return null;
+      current = solution.routes.map((r) => ({ vehicle: r.vehicle, steps: r.steps.filter((x) => x.type === 'job' && x.id !== undefined).map((x) => ({ type: 'job' as const, id: x.id! })) }));
+    }
+    stats.insertions++;
+    return solution && { ...solution, fieldtrace: { backend: 'embedded' } };
   }
 
   return {

@@ -72,7 +72,7 @@ after(async () => {
   await db.close();
 });
 
-test('a new urgent job needing a certified crew is planned onto that crew’s truck, and the day is re-planned around it', async () => {
+test('a new urgent job needing a certified crew is slotted into that crew’s route, and nothing else moves', async () => {
   await site('n3', 0, 5);
   await job('urgent', 'n3', null, null, { priority: 100, skills: ['backflow'] });
   bus.publish(busTopic('t1', 'job'), { v: WIRE_VERSION, tenantId: 't1', jobId: 'urgent', from: null, to: 'scheduled', ts: NOW, cause: 'api' } satisfies JobStatusChange);
@@ -83,23 +83,30 @@ test('a new urgent job needing a certified crew is planned onto that crew’s tr
   assert.equal(applied.length, 1, JSON.stringify(processors.stats().planner));
   const plan = applied[0]!;
   assert.equal(plan.trigger.kind, 'new_job');
+  assert.equal(processors.stats().planner?.insertions, 1);
+  const route = (p: Plan, v: string) => p.routes.find((r) => r.vehicleId === v)!.stops.map((s) => s.jobId);
+  assert.ok(route(plan, 'south').includes('urgent'), `only the plumbers may take it: ${JSON.stringify(plan.routes)}`);
+  assert.deepEqual(plan.moves.map((m) => [m.jobId, m.toVehicleId]), [['urgent', 'south']], 'the crews keep their day');
+  assert.deepEqual(route(plan, 'north'), ['j-n1', 'j-s2']);
+
+  const [urgent] = await db.query<{ vehicle_id: string; status: string }>("SELECT vehicle_id, status FROM jobs WHERE tenant_id = 't1' AND id = 'urgent'");
+  assert.deepEqual([urgent?.vehicle_id, urgent?.status], ['south', 'assigned'], 'applied automatically (the tenant plans automatically)');
+  assert.ok(jobChanges.some((c) => c.jobId === 'urgent' && c.to === 'assigned' && c.cause === 'planner'));
+});
+
+test('a dispatcher’s re-plan request re-plans the whole day from the current routes: the southern job goes south', async () => {
+  bus.publish(busTopic('t1', 'plan'), { v: WIRE_VERSION, tenantId: 't1', trigger: { kind: 'manual', detail: 'Re-plan requested' }, request: true });
+  await processors.flush();
+  const plan = plans.filter((p) => p.status === 'applied').at(-1)!;
+  assert.equal(plan.trigger.kind, 'manual');
   assert.deepEqual(plan.unassigned, []);
-  const route = (v: string) => plan.routes.find((r) => r.vehicleId === v)!.stops.map((s) => s.jobId);
-  assert.ok(route('south').includes('urgent'), `only the plumbers may take it: ${JSON.stringify(plan.routes)}`);
-  assert.equal(route('north').length + route('south').length, 4, 'every open job is on a route');
-  // (The objective is VROOM's: total travel time. With no fixed cost per vehicle the south truck may take the
-  // northern jobs too — it drives 1,400 s for all four against 1,500 s for a split — so only the moves are asserted.)
-  assert.ok(route('south').includes('j-s2'), 'the southern job went south');
+  const south = plan.routes.find((r) => r.vehicleId === 'south')!.stops.map((s) => s.jobId);
+  assert.ok(south.includes('j-s2') && south.includes('urgent'), JSON.stringify(plan.routes));
   assert.ok(plan.moves.some((m) => m.jobId === 'j-s2' && m.fromVehicleId === 'north' && m.toVehicleId === 'south'));
 
-  const rows = await db.query<{ id: string; vehicle_id: string; status: string; route_order: number }>(
-    "SELECT id, vehicle_id, status, route_order FROM jobs WHERE tenant_id = 't1' ORDER BY id",
-  );
-  const urgent = rows.find((r) => r.id === 'urgent')!;
-  assert.deepEqual([urgent.vehicle_id, urgent.status], ['south', 'assigned'], 'applied automatically (the tenant plans automatically)');
-  assert.ok(jobChanges.some((c) => c.jobId === 'urgent' && c.to === 'assigned' && c.cause === 'planner'));
-
   // The stored VROOM problem and answer are feasible by the independent checker.
-  const [stored] = await db.query<{ vroom_input: VroomInput; vroom_output: VroomOutput }>("SELECT vroom_input, vroom_output FROM plans WHERE tenant_id = 't1'");
+  const [stored] = await db.query<{ vroom_input: VroomInput; vroom_output: VroomOutput }>(
+    "SELECT vroom_input, vroom_output FROM plans WHERE tenant_id = 't1' AND id = $1", [plan.id],
+  );
   assert.deepEqual(checkFeasibility(stored!.vroom_input, stored!.vroom_output), []);
 });

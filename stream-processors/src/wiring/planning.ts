@@ -2,7 +2,7 @@ import { busTopic, type LonLat, type Plan } from '@fieldtrace/protocol';
 import type { Bus, Clock, Logger } from '@fieldtrace/service-kit';
 import { applyPlan, loadPlanningSettings, planAppliedMessages, savePlan, type Db } from '@fieldtrace/store';
 import { learnedTravelTimes } from '@fieldtrace/travel-time';
-import { embeddedBackend, solveInWorker, vroomExpressClient, withFallback, type VroomInput, type VroomOutput, type VrpBackend } from '@fieldtrace/vrp';
+import { embeddedBackend, insertOne, solveInWorker, vroomExpressClient, withFallback, type VroomInput, type VroomOutput, type VrpBackend } from '@fieldtrace/vrp';
 import { profileOf, type EtaState } from '../eta/eta-core.js';
 import type { DayProblem, TravelTimes } from '../planning/day-problem.js';
 import { createPlanner, type Planner, type PlannerOptions } from '../planning/planner.js';
@@ -70,6 +70,10 @@ export function createPlanningService(opts: PlanningWiringOptions, deps: { db: D
   return createPlanner(opts, {
     logger,
     clock,
+    insert(input, current, jobId) {
+      const r = insertOne(input, current, jobId);
+      return r.ok ? r.output : null;
+    },
     loadJobs: (tenantId) => loadOpenJobs(db, tenantId),
     loadVehicles: (tenantId) => loadPlanningVehicles(db, tenantId),
     travel,
