@@ -35,6 +35,7 @@ export type ProcessorsOptions = Pick<
   | 'ETA_DETOUR_FACTOR' | 'ETA_DEFAULT_SPEED_MS' | 'ETA_MIN_CHANGE_S' | 'ETA_MAX_SILENCE_S' | 'ETA_MIN_INTERVAL_S'
   | 'ETA_LEARN' | 'ETA_OFF_ROUTE_M' | 'ETA_PROFILE_SAVE_S'
   | 'PLAN_ENABLED' | 'PLAN_DEBOUNCE_MS' | 'PLAN_BUDGET_MS' | 'PLAN_STALE_MIN' | 'PLAN_HORIZON_H' | 'VROOM_URL' | 'VROOM_TIMEOUT_MS' | 'VROOM_RETRIES'
+  | 'ETA_MATRIX_KIND' | 'ETA_MATRIX_URL' | 'ETA_MATRIX_TIMEOUT_MS'
 >;
 
 export interface ProcessorsDeps {
@@ -137,7 +138,8 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       {
         debounceMs: config.PLAN_DEBOUNCE_MS, budgetMs: config.PLAN_BUDGET_MS, staleAfterMs: config.PLAN_STALE_MIN * 60_000,
         horizonS: Math.round(config.PLAN_HORIZON_H * 3600), vroomUrl: config.VROOM_URL, vroomTimeoutMs: config.VROOM_TIMEOUT_MS,
-        vroomRetries: config.VROOM_RETRIES,
+        vroomRetries: config.VROOM_RETRIES, matrixKind: config.ETA_MATRIX_KIND, matrixUrl: config.ETA_MATRIX_URL,
+        matrixTimeoutMs: config.ETA_MATRIX_TIMEOUT_MS,
       },
       { db, bus, logger: logger.child({ part: 'planner' }), clock, eta },
     )

@@ -1,7 +1,7 @@
 import { busTopic, type LonLat, type Plan } from '@fieldtrace/protocol';
 import type { Bus, Clock, Logger } from '@fieldtrace/service-kit';
 import { applyPlan, loadPlanningSettings, planAppliedMessages, savePlan, type Db } from '@fieldtrace/store';
-import { learnedTravelTimes } from '@fieldtrace/travel-time';
+import { learnedTravelTimes, osrmTable, valhallaMatrix } from '@fieldtrace/travel-time';
 import { embeddedBackend, insertOne, solveInWorker, vroomExpressClient, withFallback, type VroomInput, type VroomOutput, type VrpBackend } from '@fieldtrace/vrp';
 import { profileOf, type EtaState } from '../eta/eta-core.js';
 import type { DayProblem, TravelTimes } from '../planning/day-problem.js';
@@ -12,14 +12,18 @@ export interface PlanningWiringOptions extends PlannerOptions {
   vroomUrl?: string | undefined;
   vroomTimeoutMs: number;
   vroomRetries: number;
+  /** A routing engine's table service for the matrices; the fleet's learned speeds answer when absent or failing. */
+  matrixKind?: 'osrm' | 'valhalla' | undefined;
+  matrixUrl?: string | undefined;
+  matrixTimeoutMs: number;
 }
 
 /** Travel times are asked per origin; one planning run asks each row once, so cache rows per hour for reruns. */
 const MAX_CACHED_ROWS = 5000;
 
 /**
- * The planner wired to the database (open jobs, vehicles, plans, the tenant's auto-apply setting), the fleet's learned
- * travel times (the ETA processor's speed profiles), the solver (a remote vroom-express first when VROOM_URL is set,
+ * The planner wired to the database (open jobs, vehicles, plans, the tenant's auto-apply setting), travel times (an
+ * OSRM/Valhalla table when configured, else the fleet's learned speeds from the ETA processor), the solver (a remote vroom-express first when VROOM_URL is set,
  * the embedded solver in a worker thread otherwise or as the fallback) and the bus (plans, and the job changes an
  * automatic apply makes — announced exactly as the API announces a dispatcher's apply).
  */
@@ -29,7 +33,9 @@ export function createPlanningService(opts: PlanningWiringOptions, deps: { db: D
   const rows = new Map<string, Array<{ seconds: number; distanceM: number }>>();
 
   function travel(tenantId: string): TravelTimes {
-    const source = learnedTravelTimes(profileOf(eta, tenantId));
+    const learned = learnedTravelTimes(profileOf(eta, tenantId));
+    const engine = opts.matrixKind === 'osrm' ? osrmTable : opts.matrixKind === 'valhalla' ? valhallaMatrix : null;
+    const source = engine && opts.matrixUrl ? engine({ baseUrl: opts.matrixUrl, timeoutMs: opts.matrixTimeoutMs, fallback: learned }) : learned;
     return async (from: LonLat, to: readonly LonLat[], at: number) => {
       const key = `${tenantId}|${Math.floor(at / 3_600_000)}|${from[0]},${from[1]}|${to.map((p) => `${p[0]},${p[1]}`).join(';')}`;
       let row = rows.get(key);
