@@ -56,14 +56,15 @@ test('what is under way stays put: the on-site job holds its vehicle, the en-rou
   assert.equal(p.input.matrices!.car!.durations![0]![2], 300); // 2 km → 5 km at 10 m/s
 });
 
-test('a job of a vehicle that went offline is the solver’s to give to another, and the plan lists the moves', async () => {
+test('the jobs of a vehicle that went offline are the solver’s to give to another, and the plan lists the moves', async () => {
   const jobs = [
     job('a', 1, { routeOrder: 0 }),
-    job('b', 2, { status: 'en_route', vehicleId: 'broken' }),
+    job('b', 2, { vehicleId: 'broken', routeOrder: 1 }),
+    job('stuck', 2.5, { status: 'en_route', vehicleId: 'broken' }),
     job('c', 3, { vehicleId: 'v1', routeOrder: 1 }),
   ];
   const p = await buildDayProblem(jobs, [vehicle('v1'), vehicle('broken', { positionTs: T0 - 30 * MIN })], T0, travel, OPTS);
-  assert.deepEqual(p.jobIds, ['a', 'b', 'c']);
+  assert.deepEqual(p.jobIds, ['a', 'b', 'c'], 'the job the silent truck was driving to stays its (a dispatcher decides)');
   // The solver (stood in for here) puts b between a and c on v1.
   const solution: VroomSolution = {
     code: 0,
@@ -83,7 +84,7 @@ test('a job of a vehicle that went offline is the solver’s to give to another,
   assert.deepEqual(plan.routes[0]!.stops.map((s) => s.jobId), ['a', 'b', 'c']);
   assert.equal(plan.routes[0]!.stops[2]!.serviceStart, T0 + 1_560_000);
   assert.deepEqual(plan.moves, [
-    { jobId: 'b', fromVehicleId: 'broken', toVehicleId: 'v1', fromOrder: 0, toOrder: 1 },
+    { jobId: 'b', fromVehicleId: 'broken', toVehicleId: 'v1', fromOrder: 1, toOrder: 1 },
     { jobId: 'c', fromVehicleId: 'v1', toVehicleId: 'v1', fromOrder: 1, toOrder: 2 },
   ]);
 });

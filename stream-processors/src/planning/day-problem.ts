@@ -56,7 +56,7 @@ export interface DayProblem {
   vehicleIds: string[];
   /** Per planned vehicle, the leg it is committed to. */
   committed: Map<string, CommittedLeg>;
-  /** Vehicles left out (never seen, or silent too long), and open jobs that were theirs. */
+  /** Vehicles left out (never seen, or silent too long); their jobs not under way go to others. */
   unavailable: string[];
   /** Movable jobs considered. */
   jobs: PlanningJob[];
@@ -116,12 +116,9 @@ export async function buildDayProblem(
     starts.push({ vehicle: v, at: [leg.lon, leg.lat], freeAt });
   }
 
-  const movable = jobs.filter((j) => {
-    if (MOVABLE.has(j.status)) return true;
-    if (j.status !== 'en_route') return false; // on site: the crew is there, whatever its truck does
-    // En route: the vehicle's committed leg, unless that vehicle cannot be planned (offline, broken down).
-    return j.vehicleId === null || committed.get(j.vehicleId)?.jobId !== j.id;
-  });
+  // Under way (on site, or being driven to) is never the solver's: even a vehicle that went silent may still be on
+  // its way, and a dispatcher reassigns that one job by hand. Its other jobs move.
+  const movable = jobs.filter((j) => MOVABLE.has(j.status));
 
   // Matrix over vehicle starts then job sites (one index per distinct place).
   const places: LonLat[] = starts.map((s) => s.at);
