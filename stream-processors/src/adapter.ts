@@ -1,6 +1,6 @@
 import {
   busFilter, busTopic, type AlertChange, type DeviceStatus, type DroneTelemetry, type EntityChanged, type EtaUpdate,
-  type GeofenceEvent, type JobStatusChange, type PlanTrigger, type Position, type SensorReading, type TimesheetEntry, type TripEvent,
+  type GeofenceEvent, type JobStatusChange, type Position, type SensorReading, type TimesheetEntry, type TripEvent,
 } from '@fieldtrace/protocol';
 import type { Bus, Clock, Logger } from '@fieldtrace/service-kit';
 import type { Db } from '@fieldtrace/store';
@@ -23,10 +23,11 @@ import { createFleetSync } from './wiring/fleet-sync.js';
 import { createJobWriter, type JobWriterStats } from './wiring/job-writer.js';
 import { createAlertWriter, loadActiveAlerts, loadAlert, loadAlertRules, loadLastSeen, type AlertWriterStats } from './wiring/alert-store.js';
 import { createPartitionFilter } from './wiring/partition.js';
-import { ignitionOf } from './wiring/signals.js';
+import { ignitionOf, isDeviceMessage, type DeviceMessage } from './wiring/signals.js';
 import { loadProfiles, saveProfiles } from './wiring/speed-profiles.js';
 import { createPlanningService } from './wiring/planning.js';
 import type { PlannerStats } from './planning/planner.js';
+import { replanTriggers } from './planning/replan-triggers.js';
 
 export type ProcessorsOptions = Pick<
   ProcessorsConfig,
@@ -78,18 +79,6 @@ export interface Processors {
    * and alert produced so far to be written (tests and shutdown).
    */
   flush(): Promise<void>;
-}
-
-interface DeviceMessage {
-  tenantId: string;
-  deviceId: string;
-  ts: number;
-  receivedAt?: number;
-}
-
-function isDeviceMessage(m: unknown): m is DeviceMessage {
-  const d = m as DeviceMessage;
-  return typeof d === 'object' && d !== null && typeof d.tenantId === 'string' && typeof d.deviceId === 'string' && typeof d.ts === 'number';
 }
 
 /**
@@ -144,6 +133,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       { db, bus, logger: logger.child({ part: 'planner' }), clock, eta },
     )
     : null;
+  const replan = planner ? replanTriggers(planner) : null;
   const alertWriter = createAlertWriter(db, bus, logger);
   const sync = createFleetSync(db, logger, directory, geo, {
     jobFenceMarginMs: config.JOB_FENCE_MARGIN_MIN * 60_000,
@@ -204,7 +194,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
 
   function drainAlerts(): void {
     if (alertOut.length === 0) return;
-    if (planner) for (const c of alertOut) replanOnAlert(c);
+    if (replan) for (const c of alertOut) replan.onAlert(c);
     alertWriter.add(alertOut);
     alertOut.length = 0;
   }
@@ -291,22 +281,10 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     drainAlerts();
   }
 
-  /** An ETA slipping past a job's window, or a vehicle gone silent, calls for a new plan. */
-  function replanOnAlert(c: AlertChange): void {
-    if (c.change !== 'raised') return;
-    const a = c.alert;
-    if (a.kind === 'eta_slip') planner!.trigger(a.tenantId, { kind: 'eta_slip', jobId: a.subject.jobId, detail: a.message });
-    else if (a.kind === 'offline' && a.subject.vehicleId) planner!.trigger(a.tenantId, { kind: 'vehicle_offline', vehicleId: a.subject.vehicleId, detail: a.message });
-  }
-
   function onJob(_topic: string, message: unknown): void {
     const c = message as JobStatusChange;
     if (typeof c !== 'object' || c === null || typeof c.jobId !== 'string') return void counters.malformed++;
-    // New and cancelled jobs change the day's work; the planner's and the telemetry's own changes do not.
-    if (planner && c.cause === 'api') {
-      if (c.from === null) planner.trigger(c.tenantId, { kind: 'new_job', jobId: c.jobId, detail: `Job ${c.jobId} added` });
-      else if (c.to === 'cancelled') planner.trigger(c.tenantId, { kind: 'job_cancelled', jobId: c.jobId, detail: `Job ${c.jobId} cancelled` });
-    }
+    replan?.onJobChange(c);
     if (c.to !== 'scheduled' && c.to !== 'assigned' && c.to !== 'en_route') {
       stepAlertJobEnded(alerts, { tenantId: c.tenantId, jobId: c.jobId, ts: c.ts }, alertOut);
       drainAlerts();
@@ -332,19 +310,10 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
     }
     const failed = (err: unknown) => logger.error({ err, change: c }, 'applying a change failed');
     // In arrival order, one at a time, like the fleet cache's reloads.
-    if (c.entity === 'vehicle' && planner) {
-      planner.trigger(c.tenantId, { kind: 'shift_change', vehicleId: c.id, detail: `Vehicle ${c.id} changed (shift, crew or skills)` });
-    }
+    replan?.onEntityChanged(c);
     if (c.entity === 'alert_rules') alertChanges = alertChanges.then(() => reloadAlertRules(c.tenantId)).catch(failed);
     else if (c.entity === 'alert') alertChanges = alertChanges.then(() => applyAcknowledgement(c.tenantId, c.id)).catch(failed);
     else void sync.onChanged(c);
-  }
-
-  /** A dispatcher's request for a re-plan (POST /v1/plans); plans themselves on this topic are ours. */
-  function onPlan(_topic: string, message: unknown): void {
-    const m = message as { request?: unknown; tenantId?: unknown; trigger?: PlanTrigger };
-    if (m?.request !== true || typeof m.tenantId !== 'string' || !planner) return;
-    planner.trigger(m.tenantId, m.trigger ?? { kind: 'manual', detail: 'Re-plan requested' });
   }
 
   function tick(): void {
@@ -384,7 +353,7 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       unsubscribes.push(await bus.subscribe(busFilter('sensor'), onSensor));
       unsubscribes.push(await bus.subscribe(busFilter('drone'), onDrone));
       unsubscribes.push(await bus.subscribe(busFilter('job'), onJob));
-      unsubscribes.push(await bus.subscribe(busFilter('plan'), onPlan));
+      if (replan) unsubscribes.push(await bus.subscribe(busFilter('plan'), (_t, m) => replan.onPlanMessage(m)));
       timer = setInterval(tick, config.PROCESSOR_TICK_MS);
       timer.unref();
       profileTimer = setInterval(() => void saveProfiles(db, eta, logger, config.ETA_LEARN), config.ETA_PROFILE_SAVE_S * 1000);

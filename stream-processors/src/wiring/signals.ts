@@ -1,3 +1,19 @@
+/**
+ * The fields every device message carries on the bus (ingest adds tenantId and deviceId). The bus is internal, so
+ * this only guards against something else on a topic crashing the cores.
+ */
+export interface DeviceMessage {
+  tenantId: string;
+  deviceId: string;
+  ts: number;
+  receivedAt?: number;
+}
+
+export function isDeviceMessage(m: unknown): m is DeviceMessage {
+  const d = m as DeviceMessage;
+  return typeof d === 'object' && d !== null && typeof d.tenantId === 'string' && typeof d.deviceId === 'string' && typeof d.ts === 'number';
+}
+
 /** Sensor names a device may report its ignition or engine state under (edge-agent profiles use the first ones). */
 const IGNITION = new Set(['ignition', 'ign', 'acc']);
 const ENGINE = new Set(['engine', 'engine_on', 'engineOn', 'engine_running']);
