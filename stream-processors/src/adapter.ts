@@ -12,10 +12,10 @@ import { createGeofenceTimeline } from './geofence/geofence-timeline.js';
 import { DevicePhase } from './geofence/membership.js';
 import type { EventTimeCounters } from './event-time/event-time.js';
 import { createEtaState, stepEta, type EtaCounters } from './eta/eta-core.js';
-import { advanceTo, createTripState, stepTripFix, stepTripSignal, type TripCounters } from './trips/trip-core.js';
+import { advanceTo, createTripState, stepTripFix, stepTripSignal, type TripCounters, type TripFixInput } from './trips/trip-core.js';
 import {
   acknowledgeAlert, createAlertState, restoreAlerts, setAlertRules, stepAlertDrone, stepAlertEta, stepAlertIdle,
-  stepAlertJobEnded, stepAlertPosition, stepAlertSensor, stepAlertStatus, tickAlerts, type AlertCounters,
+  stepAlertJobEnded, stepAlertPosition, stepAlertSensor, stepAlertStatus, tickAlerts, type AlertCounters, type AlertPositionInput,
 } from './alerts/alert-core.js';
 import { createJobAutomationState, pruneJobs, stepJobGeofence, stepJobTrip, type JobAction, type JobAutomationCounters } from './jobs/job-automation.js';
 import { createEventWriter, DEFAULT_WRITER_OPTIONS, type EventWriterOptions, type EventWriterStats } from './wiring/event-writer.js';
@@ -147,6 +147,10 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
   const jobActions: JobAction[] = [];
   const timesheets: TimesheetEntry[] = [];
   const insideFences: string[] = [];
+  const tripFix: TripFixInput = { tenantId: '', deviceId: '', vehicleId: undefined, ts: 0, lat: 0, lon: 0, accuracy: undefined, speed: undefined };
+  const alertFix: AlertPositionInput = {
+    tenantId: '', deviceId: '', vehicleId: undefined, ts: 0, receivedAt: 0, lat: 0, lon: 0, speed: undefined, speedLimitKmh: null, insideFences,
+  };
   const etaTopics = new Map<string, string>();
   const counters = { positions: 0, malformed: 0, otherPartition: 0, maxLagMs: 0 };
   const unsubscribes: Array<() => Promise<void>> = [];
@@ -219,9 +223,16 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
 
     timeline.offer(p, now, geoOut);
     drainGeofence();
-    if (stepTripFix(trips, { tenantId: p.tenantId, deviceId: p.deviceId, vehicleId, ts: p.ts, lat: p.lat, lon: p.lon, accuracy: p.accuracy, speed: p.speed }, tripOut) > 0) {
-      drainTrips();
-    }
+    // The trip core reads a Position as it is, plus the vehicle: one reused input, no object per fix.
+    tripFix.tenantId = p.tenantId;
+    tripFix.deviceId = p.deviceId;
+    tripFix.vehicleId = vehicleId;
+    tripFix.ts = p.ts;
+    tripFix.lat = p.lat;
+    tripFix.lon = p.lon;
+    tripFix.accuracy = p.accuracy;
+    tripFix.speed = p.speed;
+    if (stepTripFix(trips, tripFix, tripOut) > 0) drainTrips();
     if (stepEta(eta, p, etaOut) > 0) {
       let topic = etaTopics.get(p.tenantId);
       if (topic === undefined) etaTopics.set(p.tenantId, (topic = busTopic(p.tenantId, 'eta')));
@@ -242,10 +253,16 @@ export function buildProcessors(config: ProcessorsOptions, deps: ProcessorsDeps)
       const l = m.fence.speedLimitKmh;
       if (l !== null && (limit === null || l < limit)) limit = l;
     }
-    stepAlertPosition(alerts, {
-      tenantId: p.tenantId, deviceId: p.deviceId, vehicleId, ts: p.ts, receivedAt: p.receivedAt, lat: p.lat, lon: p.lon,
-      speed: p.speed, speedLimitKmh: limit ?? directory.tenant(p.tenantId)?.vehicle(vehicleId ?? '')?.speedLimitKmh ?? null, insideFences,
-    }, alertOut);
+    alertFix.tenantId = p.tenantId;
+    alertFix.deviceId = p.deviceId;
+    alertFix.vehicleId = vehicleId;
+    alertFix.ts = p.ts;
+    alertFix.receivedAt = p.receivedAt;
+    alertFix.lat = p.lat;
+    alertFix.lon = p.lon;
+    alertFix.speed = p.speed;
+    alertFix.speedLimitKmh = limit ?? (vehicleId === undefined ? null : (directory.tenant(p.tenantId)?.vehicle(vehicleId)?.speedLimitKmh ?? null));
+    stepAlertPosition(alerts, alertFix, alertOut);
     drainAlerts();
   }
 

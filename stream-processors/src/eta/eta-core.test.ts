@@ -1,20 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haversineM, offsetLatLon, type EtaUpdate } from '@fieldtrace/protocol';
+import { offsetLatLon, type EtaUpdate } from '@fieldtrace/protocol';
 import { FleetDirectory, type JobInfo } from '../fleet/fleet-directory.js';
 import type { FixInput } from '../geofence/geofence-core.js';
 import {
-  blendedSpeedMs,
   createEtaState,
   estimateEta,
-  estimateEtaVia,
-  MIN_SPEED_MS,
   profileOf,
   stepEta,
   type EtaOptions,
   type EtaState,
 } from './eta-core.js';
-import type { TravelTimeSource } from '@fieldtrace/travel-time';
 import { fixAt, LIVERPOOL, T0 } from '../test-support/tracks.js';
 
 const [LAT, LON] = LIVERPOOL;
@@ -173,8 +169,6 @@ test('a first fix is estimated from the priors: great circle × ETA_DETOUR_FACTO
   const [first] = run(state, [fixAt(LAT, LON, T0, { speed: 0.5 })]);
   assert.ok(Math.abs(first!.secondsToGo - (5000 * 1.3) / 8.3) < 2, `seconds ${first!.secondsToGo}`);
   assert.ok(Math.abs(first!.distanceM - 5000 * 1.3) < 2, 'distance is the road distance assumed');
-  // The rule of the pre-profile core, still exported: never below 3 m/s.
-  assert.equal(blendedSpeedMs({ ...DEFAULTS, defaultSpeedMs: 2 }, 0, 0), MIN_SPEED_MS);
 });
 
 test('ETA on demand: from the last fix to any place, counted from now; unknown vehicles have none', () => {
@@ -196,20 +190,3 @@ test('ETA on demand: from the last fix to any place, counted from now; unknown v
   assert.equal(estimateEta(state, 't1', 'v1', LAT, LON, T0, 30)!.secondsToGo, 0, 'within the arrival radius');
 });
 
-test('ETA on demand through a travel-time source takes its answer and method', async () => {
-  const { state } = setup(DEFAULTS, 5000);
-  const asked: Array<{ from: readonly number[]; to: readonly (readonly number[])[]; at: number }> = [];
-  const source: TravelTimeSource = {
-    async durations(from, to, at) {
-      asked.push({ from, to, at });
-      return to.map(() => ({ seconds: 321, distanceM: 4321, method: 'matrix' as const }));
-    },
-  };
-  assert.equal(await estimateEtaVia(source, state, 't1', 'v1', LAT, LON, T0), null);
-  run(state, [fixAt(LAT, LON, T0)]);
-  const [pLat, pLon] = offsetLatLon(LAT, LON, 0, 3000);
-  const e = (await estimateEtaVia(source, state, 't1', 'v1', pLat, pLon, T0 + 21_000))!;
-  assert.deepEqual(e, { eta: T0 + 321_000, secondsToGo: 300, distanceM: 4321, method: 'matrix', basedOnTs: T0 });
-  assert.deepEqual(asked, [{ from: [LON, LAT], to: [[pLon, pLat]], at: T0 }]);
-  assert.ok(haversineM(LAT, LON, pLat, pLon) > 2900);
-});

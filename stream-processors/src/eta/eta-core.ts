@@ -17,7 +17,6 @@ import {
   type RoutePosition,
   type SpeedProfileOptions,
   type TravelEstimate,
-  type TravelTimeSource,
 } from '@fieldtrace/travel-time';
 
 // The package entry point re-exports this module; this makes the accuracy replay (bench/eta) reachable from it.
@@ -58,12 +57,6 @@ export interface EtaCounters {
   lineEstimates: number;
 }
 
-/** Slowest speed the great-circle rule of blendedSpeedMs assumes. */
-export const MIN_SPEED_MS = 3;
-/** The observed speed is trusted in proportion n / (n + PRIOR_FIXES) of moving fixes seen, up to the cap. */
-const PRIOR_FIXES = 3;
-/** The default keeps some weight for good: the recent past (a highway) rarely holds to the door of an urban site. */
-const MAX_OBSERVED_WEIGHT = 0.8;
 const DEFAULT_OFF_ROUTE_M = 100;
 const DEFAULT_ON_ROUTE_SITE_M = 150;
 /** A vehicle this far past its destination's place on the route looks for the place again further on, m. */
@@ -100,7 +93,7 @@ export interface EtaState {
   readonly scratch: { estimate: TravelEstimate; near: NearSpeed; position: RoutePosition };
 }
 
-/** An ETA on demand (API): arrival time and what it rests on. */
+/** An ETA from a vehicle's last fix to any place (the accuracy replay, bench/eta): arrival time and what it rests on. */
 export interface EtaEstimate {
   /** Predicted arrival, Unix ms. */
   eta: number;
@@ -125,12 +118,6 @@ export function createEtaState(opts: EtaOptions, directory: FleetDirectory): Eta
       position: { alongM: 0, offM: 0 },
     },
   };
-}
-
-/** The pre-profile rule, kept for callers: observed moving speed blended with the default, never below MIN_SPEED_MS. */
-export function blendedSpeedMs(opts: EtaOptions, movingSpeedMs: number, movingFixes: number): number {
-  const w = Math.min(MAX_OBSERVED_WEIGHT, movingFixes / (movingFixes + PRIOR_FIXES));
-  return Math.max(MIN_SPEED_MS, w * movingSpeedMs + (1 - w) * opts.defaultSpeedMs);
 }
 
 /** A tenant's speed profile, created empty (priors only) on first use. Persist with snapshot(), restore with load(). */
@@ -216,7 +203,7 @@ export function stepEta(state: EtaState, fix: FixInput, out: EtaUpdate[]): numbe
 }
 
 /**
- * ETA of a vehicle to any place, on demand (for the API), from its last fix and what the tenant's profile knows;
+ * ETA of a vehicle to any place, from its last fix and what the tenant's profile knows;
  * synchronous, and it changes nothing but the estimate counters. Null when the vehicle has not been seen.
  * `arrivalRadiusM`: within this the vehicle counts as there (0 s).
  */
@@ -234,28 +221,6 @@ export function estimateEta(
   if (!tenant || !v || v.motion.lastTs === Number.NEGATIVE_INFINITY) return null;
   const est = estimate(state, tenant.profile, v, lat, lon, arrivalRadiusM, null, { seconds: 0, distanceM: 0, method: 'great-circle' });
   return onDemand(v.motion.lastTs, est.seconds, est.distanceM, est.method, now);
-}
-
-/**
- * As estimateEta, through a travel-time source (an OSRM or Valhalla table, see matrix-source.ts) from the
- * vehicle's last position. The source decides the method; a source that falls back says so in it.
- */
-export async function estimateEtaVia(
-  source: TravelTimeSource,
-  state: EtaState,
-  tenantId: string,
-  vehicleId: string,
-  lat: number,
-  lon: number,
-  now: number,
-): Promise<EtaEstimate | null> {
-  const v = state.tenants.get(tenantId)?.vehicles.get(vehicleId);
-  if (!v || v.motion.lastTs === Number.NEGATIVE_INFINITY) return null;
-  const from = v.motion;
-  const basedOnTs = from.lastTs;
-  const [t] = await source.durations([from.lastLon, from.lastLat], [[lon, lat]], basedOnTs);
-  if (!t) return null;
-  return onDemand(basedOnTs, t.seconds, t.distanceM, t.method, now);
 }
 
 function onDemand(basedOnTs: number, seconds: number, distanceM: number, method: EtaMethod, now: number): EtaEstimate {
