@@ -18,6 +18,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
+# The image store volume (docker-compose `images`) takes this folder's owner when first mounted.
+RUN mkdir -p /data/images && chown node:node /data/images
 ARG SERVICE=core-api
 ENV SERVICE=${SERVICE}
 USER node

@@ -23,6 +23,7 @@ import { telemetryRoutes } from './routes/telemetry.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { vehicleRoutes } from './routes/vehicles.js';
 import { imageRoutes } from './routes/images.js';
+import { inspectionRoutes } from './routes/inspections.js';
 import { alertRuleRoutes } from './routes/alert-rules.js';
 import { alertRoutes } from './routes/alerts.js';
 import { timesheetRoutes } from './routes/timesheets.js';
@@ -109,6 +110,8 @@ export function buildApi(config: ApiConfig, deps: CoreApiDeps): CoreApi {
   }, logger);
   app.register(planSolveRoutes(solver, travel), { prefix: '/v1', ...routeDeps });
   if (config.IMAGE_DIR) app.register(imageRoutes, { prefix: '/v1', ...routeDeps, imageDir: config.IMAGE_DIR });
+  // Without an image store only edge results (detections a ground station sent) can be inspected.
+  app.register(inspectionRoutes, { prefix: '/v1', ...routeDeps, imageDir: config.IMAGE_DIR });
 
   if (config.DASHBOARD_DIR) {
     const root = config.DASHBOARD_DIR;

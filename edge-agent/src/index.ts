@@ -15,3 +15,4 @@ export * from './agent/index.js';
 export { InputsConfig } from './device/inputs-config.js';
 export { buildSources } from './device/build-sources.js';
 export type { Reading, Source } from './sources/source.js';
+export { MavlinkConfig } from './mavlink/config-schema.js';

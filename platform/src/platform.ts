@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ConfigInvalid, FieldtraceError, createLocalBus, loadConfig, type Bus, type Clock } from '@fieldtrace/service-kit';
 import { openStore, type Db } from '@fieldtrace/store';
 import { buildIngest, IngestConfig, type Ingest, type IngestEndpoints } from '@fieldtrace/ingest';
-import { buildProcessors, ProcessorsConfigSchema, type Processors } from '@fieldtrace/stream-processors';
+import { buildProcessors, inspectionWorkerFromConfig, ProcessorsConfigSchema, type InspectionWorker, type Processors } from '@fieldtrace/stream-processors';
 import { buildApi, CoreApiConfigSchema, type CoreApi } from '@fieldtrace/core-api';
 import { buildSimulator, SimulatorConfig, type Simulator } from '@fieldtrace/edge-agent';
 import { dashboardDir } from '@fieldtrace/dashboards';
@@ -29,6 +29,8 @@ export interface Platform {
   readonly bus: Bus;
   readonly ingest: Ingest;
   readonly processors: Processors;
+  /** Null when INSPECTION_ENABLED is false. */
+  readonly inspections: InspectionWorker | null;
   readonly api: CoreApi;
   readonly simulator: Simulator | null;
   start(): Promise<PlatformEndpoints>;
@@ -57,11 +59,16 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
   const ingest = buildIngest(configs.ingest, { db, bus, logger: logger.child({ svc: 'ingest' }), clock });
   const processors = buildProcessors(configs.processors, { db, bus, logger: logger.child({ svc: 'stream-processors' }), clock });
   const api = buildApi(configs.api, { db, bus, logger: logger.child({ svc: 'core-api' }), clock });
+  // The worker reads the pictures the API stored: one image folder for both.
+  const inspections = inspectionWorkerFromConfig(
+    { ...configs.processors, IMAGE_DIR: configs.processors.IMAGE_DIR ?? configs.api.IMAGE_DIR },
+    { db, bus, logger: logger.child({ svc: 'stream-processors' }), clock },
+  );
   let simulator: Simulator | null = null;
   const started: { name: string; close(): Promise<void> }[] = [];
 
   const platform: Platform = {
-    db, bus, ingest, processors, api,
+    db, bus, ingest, processors, inspections, api,
     get simulator() {
       return simulator;
     },
@@ -71,6 +78,10 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
         started.push({ name: 'ingest', close: () => ingest.close() });
         await processors.start();
         started.push({ name: 'stream-processors', close: () => processors.close() });
+        if (inspections) {
+          await inspections.start();
+          started.push({ name: 'inspections', close: () => inspections.close() });
+        }
         const apiUrl = await api.start();
         started.push({ name: 'core-api', close: () => api.close() });
         const tenant = await ensureTenant(apiUrl, operatorKey, configs.platform.TENANT_ID);

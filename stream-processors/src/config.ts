@@ -44,5 +44,14 @@ export const ProcessorsConfigSchema = Type.Object({
   ETA_PROFILE_SAVE_S: Type.Integer({ minimum: 10, maximum: 86400, default: 300, description: 'how often the learned speeds are saved, seconds' }),
   ETA_MAX_SILENCE_S: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'publish at least this often, seconds' }),
   ETA_MIN_INTERVAL_S: Type.Number({ minimum: 0, default: 5, description: 'at most one update per job per this, seconds' }),
+  INSPECTION_ENABLED: Type.Boolean({ default: true, description: 'turn queued roof inspections into findings (drone images through the damage model)' }),
+  INSPECTION_MODEL: Type.Optional(Type.String({ minLength: 1, description: 'ONNX damage model (YOLOv8/YOLO11 or YOLOv5 detection export, or a patch classifier); the shipped demo model when absent' })),
+  INSPECTION_MODEL_CONFIG: Type.Optional(Type.String({ minLength: 1, description: "the model's sidecar JSON (classes, thresholds, input); <model>.json when absent" })),
+  INSPECTION_THREADS: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'onnxruntime threads (0: one per core)' }),
+  IMAGE_DIR: Type.Optional(Type.String({ minLength: 1, description: "the image store core-api writes uploads to (shared storage); without it only a ground station's own results are used" })),
+  CAMERA_PROFILE_DIR: Type.Optional(Type.String({ minLength: 1, description: 'device profiles with camera intrinsics; the shipped firmware-configs/ when absent' })),
+  INSPECTION_ROOF_HEIGHT_M: Type.Number({ minimum: 0, maximum: 300, default: 4, description: 'roof plane height above the take-off point for sites without a roof record, metres' }),
+  INSPECTION_POLL_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 5000, description: 'queue poll period when no bus message wakes the worker, ms' }),
+  INSPECTION_STALE_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 600000, description: 'a claimed inspection silent this long is retried (its worker died), ms' }),
 });
 export type ProcessorsConfig = Static<typeof ProcessorsConfigSchema>;

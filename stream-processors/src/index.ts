@@ -15,3 +15,5 @@ export * from './jobs/job-automation.js';
 export * from './jobs/job-fences.js';
 export * from './event-time/event-time.js';
 export * from './geofence/geofence-timeline.js';
+export { buildInspectionWorker, type InspectionWorker, type InspectionWorkerOptions, type InspectionWorkerStats } from './inspection/inspection-worker.js';
+export { inspectionWorkerFromConfig } from './inspection/from-config.js';

@@ -2,6 +2,7 @@ import { closeOnSignals, createLocalBus, createLogger, createMqttBus, loadConfig
 import { openStore } from '@fieldtrace/store';
 import { ProcessorsConfigSchema } from './config.js';
 import { buildProcessors } from './adapter.js';
+import { inspectionWorkerFromConfig } from './inspection/from-config.js';
 
 const config = loadConfig(ProcessorsConfigSchema, process.env);
 const logger = createLogger('stream-processors', config.LOG_LEVEL);
@@ -20,10 +21,13 @@ if (config.MQTT_URL) {
 const db = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }, logger);
 const processors = buildProcessors(config, { db, bus, logger, clock: systemClock });
 await processors.start();
+const inspections = inspectionWorkerFromConfig(config, { db, bus, logger, clock: systemClock });
+await inspections?.start();
 
 // Closed in reverse: processors (final event flush) first, then the bus, then the store.
 closeOnSignals(logger, [
   { name: 'store', close: () => db.close() },
   { name: 'bus', close: () => bus.close() },
   { name: 'processors', close: () => processors.close() },
+  { name: 'inspections', close: async () => inspections?.close() },
 ]);

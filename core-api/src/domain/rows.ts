@@ -1,5 +1,6 @@
 import type {
-  Device, Geofence, GeofenceKind, GeofenceShape, Job, JobStatus, Position, Site, Tenant, TimesheetEntry, TimesheetKind, Vehicle,
+  Device, Geofence, GeofenceKind, GeofenceShape, Job, JobStatus, Position, Site, SiteRoof, Tenant, TimesheetEntry, TimesheetKind,
+  Vehicle,
 } from '@fieldtrace/protocol';
 
 /** Row shapes as the store returns them (int8 → number, timestamptz → Date) and their API DTOs. */
@@ -33,12 +34,12 @@ export const toVehicle = (r: VehicleRow): Vehicle => ({
 
 export interface SiteRow {
   tenant_id: string; id: string; name: string; address: string | null; lon: number; lat: number;
-  customer_id: string | null; geofence_id: string | null;
+  customer_id: string | null; geofence_id: string | null; roof: SiteRoof | null;
 }
-export const SITE_COLUMNS = 'tenant_id, id, name, address, lon, lat, customer_id, geofence_id';
+export const SITE_COLUMNS = 'tenant_id, id, name, address, lon, lat, customer_id, geofence_id, roof';
 export const toSite = (r: SiteRow): Site => ({
   id: r.id, tenantId: r.tenant_id, name: r.name, address: r.address, location: [r.lon, r.lat],
-  customerId: r.customer_id, geofenceId: r.geofence_id,
+  customerId: r.customer_id, geofenceId: r.geofence_id, roof: r.roof,
 });
 
 export interface GeofenceRow {

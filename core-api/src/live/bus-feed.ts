@@ -4,7 +4,7 @@ import type { LiveFanout } from './fanout.js';
 import type { EtaStore } from './eta-store.js';
 
 const LIVE_KINDS = [
-  'position', 'geofence', 'eta', 'job', 'alert', 'trip', 'timesheet', 'plan',
+  'position', 'geofence', 'eta', 'job', 'alert', 'trip', 'timesheet', 'plan', 'inspection',
 ] as const satisfies readonly (BusKind & LiveItem['type'])[];
 type LiveKind = (typeof LIVE_KINDS)[number];
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventTime, Id, ImageMetadata } from '@fieldtrace/protocol';
 import { NotFound, defineError, type Clock } from '@fieldtrace/service-kit';
+import { IMAGE_ID_PATTERN, imageFilePaths, readImageUpload, writeImageRecord, type ImageRecord } from '@fieldtrace/store';
 import { ALL_ROLES, tenantOf } from '../http/auth.js';
 import { ValidationFailed } from '../http/errors.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../http/problems.js';
@@ -15,8 +15,8 @@ import { NoContent, Problem, withProblems } from '../http/schemas.js';
 /**
  * Resumable image upload (a small subset of tus 1.0: creation, HEAD offset, PATCH append). Bytes go to
  * `<imageDir>/<tenant>/<imageId>.part` and are renamed to `.bin` once their SHA-256 matches; per-image state is a
- * JSON sidecar `<imageId>.json` beside them (no table: the store schema is shared). The suffixes never end one
- * another, so no image id can name another image's files.
+ * JSON sidecar `<imageId>.json` beside them (files, not a table: image bytes belong in shared storage). The layout lives in the store's
+ * image-files.ts, which the inspection worker reads too.
  */
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -36,7 +36,7 @@ export const ImageIncomplete = defineError('FT_IMAGE_INCOMPLETE', 409, (id: stri
 );
 const UnsupportedChunk = defineError('FT_UNSUPPORTED_MEDIA_TYPE', 415, () => `a chunk is sent as ${OFFSET_CONTENT_TYPE}`);
 
-const ImageId = Type.String({ pattern: '^(?!.*\\.\\.)[A-Za-z0-9_.-]{1,128}$', description: 'letters, digits, _ - . (no "..")' });
+const ImageId = Type.String({ pattern: IMAGE_ID_PATTERN, description: 'letters, digits, _ - . (no "..")' });
 const ImageParams = Type.Object({ imageId: ImageId });
 
 /**
@@ -56,7 +56,6 @@ const CreateImage = Type.Object({
   contentType: Type.String({ pattern: '^(image/[A-Za-z0-9.+-]{1,64}|application/octet-stream)$' }),
   metadata: ImagePose,
 }, { additionalProperties: false });
-type CreateImage = Static<typeof CreateImage>;
 
 const Status = Type.Union([Type.Literal('uploading'), Type.Literal('complete')]);
 const Upload = Type.Object({
@@ -77,11 +76,6 @@ const offsetProblemResponse = {
   content: { [PROBLEM_CONTENT_TYPE]: { schema: OffsetProblem } },
 };
 
-interface ImageRecord extends CreateImage {
-  status: 'uploading' | 'complete';
-  createdAt: number;
-  completedAt?: number;
-}
 
 export interface ImageRouteOptions {
   /** Root folder for image bytes and sidecars (config IMAGE_DIR). */
@@ -100,39 +94,9 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRouteOptions> = async (
     void tail.then(() => { if (locks.get(key) === tail) locks.delete(key); });
     return run;
   }
-  const paths = (tenant: string, id: string) => {
-    const dir = join(imageDir, tenant);
-    return { dir, meta: join(dir, `${id}.json`), part: join(dir, `${id}.part`), data: join(dir, `${id}.bin`) };
-  };
-  async function load(tenant: string, id: string): Promise<{ record: ImageRecord; offset: number } | null> {
-    const p = paths(tenant, id);
-    let record: ImageRecord;
-    try {
-      record = JSON.parse(await readFile(p.meta, 'utf8')) as ImageRecord;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    if (record.status === 'complete') return { record, offset: record.byteLength };
-    // The part file's size is the truth: a crash between append and any bookkeeping cannot disagree with it.
-    const size = await stat(p.part).then((s) => s.size, () => null);
-    if (size !== null) return { record, offset: size };
-    // A crash between the rename (made only after the digest matched) and the sidecar update: it is complete.
-    const done = await stat(p.data).then((s) => s.size === record.byteLength, () => false);
-    return done ? { record: { ...record, status: 'complete' }, offset: record.byteLength } : { record, offset: 0 };
-  }
-  async function save(tenant: string, record: ImageRecord): Promise<void> {
-    const p = paths(tenant, record.imageId);
-    const tmp = `${p.meta}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(record));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, p.meta);
-  }
+  const paths = (tenant: string, id: string) => imageFilePaths(imageDir, tenant, id);
+  const load = (tenant: string, id: string) => readImageUpload(imageDir, tenant, id);
+  const save = (tenant: string, record: ImageRecord) => writeImageRecord(imageDir, tenant, record);
   const view = (record: ImageRecord, offset: number) => ({
     imageId: record.imageId,
     status: record.status,

@@ -65,6 +65,21 @@ async function request<T>(session: Session, method: string, path: string, body?:
   return (await res.json()) as T;
 }
 
+/**
+ * A file the API serves behind the key (a report, a crop) as an object URL: an <a href> or <img src> cannot send the
+ * Authorization header. The caller revokes it when done.
+ */
+export async function getBlobUrl(session: Session, path: string): Promise<string> {
+  const headers: Record<string, string> = { authorization: `Bearer ${session.key}` };
+  if (session.tenant) headers['x-tenant-id'] = session.tenant;
+  const res = await fetch(path, { headers });
+  if (!res.ok) {
+    const problem = (await res.json().catch(() => null)) as { detail?: string } | null;
+    throw new ApiError(res.status, problem?.detail ?? `${res.status} ${res.statusText} for ${path}`);
+  }
+  return URL.createObjectURL(await res.blob());
+}
+
 /** Browsers cannot set headers on a WebSocket, hence the key in the query string (over TLS in production). */
 export function liveUrl(session: Session): string {
   const url = new URL('/v1/live', window.location.href);

@@ -1,4 +1,4 @@
-import { ApiError, clearSession, getJson, liveUrl, postJson, readSession, saveSession, type Session } from './api.js';
+import { ApiError, clearSession, getBlobUrl, getJson, liveUrl, postJson, readSession, saveSession, type Session } from './api.js';
 import { Fleet } from './fleet.js';
 import { byId, startOfLocalDay } from './format.js';
 import { LiveConnection, type LiveState } from './live.js';
@@ -6,7 +6,7 @@ import { MapView } from './map-view.js';
 import { EventFeed, RateMeter, TodayCounter, renderEtas } from './panels.js';
 import { planLines, renderPlan } from './plan-panel.js';
 import type {
-  EtaUpdate, FenceCollection, GeofenceEvent, Job, JobStatusChange, LatestPosition, LiveItem, PageConfig, Plan, Site, StoredEvent, Vehicle,
+  EtaUpdate, FenceCollection, FindingCollection, GeofenceEvent, Job, JobStatusChange, LatestPosition, LiveItem, PageConfig, Plan, Site, StoredEvent, Vehicle,
 } from './types.js';
 
 /** Sites, fences, jobs and vehicles change rarely and are not on the live feed: reloaded on this period. */
@@ -67,6 +67,31 @@ async function loadWorld(session: Session): Promise<void> {
   map.fitOnce([...sites.map((s) => [s.location[1], s.location[0]] as [number, number]), ...latest.map((p) => [p.lat, p.lon] as [number, number])]);
   renderEtas(etaList, fleet, now);
   if (plan) map.setRoutes(planLines(plan, fleet));
+  await loadFindings(session);
+}
+
+/** Roofs and their findings from the tenant's latest inspections. */
+async function loadFindings(session: Session): Promise<void> {
+  const findings = await getJson<FindingCollection>(session, '/v1/findings.geojson');
+  map.setFindings(findings, (findingId, inspectionId) => void showFinding(session, findings, findingId, inspectionId).catch(reportError));
+}
+
+let cropUrl: string | null = null;
+/** The finding panel: what was found, its annotated crop, and the inspection report. */
+async function showFinding(session: Session, all: FindingCollection, findingId: string, inspectionId: string): Promise<void> {
+  const f = all.features.find((x) => x.properties.kind === 'finding' && x.properties.id === findingId)?.properties;
+  if (!f || f.kind !== 'finding') return;
+  byId('finding-panel').hidden = false;
+  byId('finding-text').textContent =
+    `${f.className.replace(/_/g, ' ')} — ${f.severity}, ${Math.round(f.confidence * 100)}% confident, ${f.areaM2.toFixed(2)} m², seen in ${f.views} image${f.views === 1 ? '' : 's'}${f.outsideRoof ? '; outside the roof outline' : ''}.`;
+  const img = byId<HTMLImageElement>('finding-crop');
+  if (cropUrl) URL.revokeObjectURL(cropUrl);
+  cropUrl = f.cropUrl ? await getBlobUrl(session, f.cropUrl).catch(() => null) : null;
+  img.hidden = cropUrl === null;
+  if (cropUrl) img.src = cropUrl;
+  const report = `/v1/inspections/${encodeURIComponent(inspectionId)}/report`;
+  byId('finding-pdf').onclick = () => void getBlobUrl(session, `${report}.pdf`).then((u) => window.open(u, '_blank')).catch(reportError);
+  byId('finding-html').onclick = () => void getBlobUrl(session, `${report}.html`).then((u) => window.open(u, '_blank')).catch(reportError);
 }
 
 function showPlan(session: Session): void {
@@ -134,6 +159,10 @@ function applyFrame(session: Session, items: LiveItem[]): void {
       case 'plan':
         feed.plan(item.data);
         acceptPlan(session, item.data);
+        break;
+      case 'inspection':
+        feed.inspection(item.data);
+        if (item.data.status === 'done') void loadFindings(session).catch(reportError);
         break;
     }
   }

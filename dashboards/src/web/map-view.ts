@@ -1,7 +1,7 @@
 import { L, type Leaflet } from './leaflet.js';
 import { addGraticule } from './graticule.js';
 import { STALE_MS } from './fleet.js';
-import type { FenceCollection, LonLat, PageConfig, Position, Site } from './types.js';
+import type { FenceCollection, FindingCollection, LonLat, PageConfig, Position, Site } from './types.js';
 
 const FAST_MS = 25; // m/s, 90 km/h
 const MOVING_MS = 1; // below this a vehicle is stopped (GNSS speed noise at rest is a few tenths)
@@ -14,6 +14,8 @@ export function vehicleColour(p: Position, now: number): string {
   if (speed >= MOVING_MS) return '#1a9850';
   return '#2c7fb8';
 }
+
+const SEVERITY_COLOURS = { high: '#c62828', medium: '#ef6c00', low: '#1565c0' } as const;
 
 /** One vehicle's planned route: from where it is through its stops' sites, `[lat, lon]` points. */
 export interface RouteLine {
@@ -28,6 +30,7 @@ export class MapView {
   private readonly fences: Leaflet.LayerGroup;
   private readonly sites: Leaflet.LayerGroup;
   private readonly routes: Leaflet.LayerGroup;
+  private readonly findings: Leaflet.LayerGroup;
   private readonly vehicles: Leaflet.LayerGroup;
   private readonly markers = new Map<string, Leaflet.CircleMarker>();
   private fitted = false;
@@ -41,6 +44,7 @@ export class MapView {
     }
     this.fences = L.layerGroup().addTo(this.map);
     this.sites = L.layerGroup().addTo(this.map);
+    this.findings = L.layerGroup().addTo(this.map);
     // Under the vehicles, so a route never hides the marker it starts from.
     this.routes = L.layerGroup().addTo(this.map);
     this.vehicles = L.layerGroup().addTo(this.map);
@@ -68,6 +72,26 @@ export class MapView {
       L.circleMarker([s.location[1], s.location[0]], { radius: 4, color: '#4d4d4d', weight: 1, fillColor: '#fff', fillOpacity: 1 })
         .bindTooltip(s.address ? `${s.name} — ${s.address}` : s.name)
         .addTo(this.sites);
+    }
+  }
+
+  /**
+   * Roof outlines and the damage a drone inspection found on them, coloured by severity; findings outside the roof
+   * are dashed. Clicking a finding calls `open` (the page shows its crop and the report links).
+   */
+  setFindings(collection: FindingCollection, open: (findingId: string, inspectionId: string) => void): void {
+    this.findings.clearLayers();
+    const latLngs = (ring: readonly LonLat[]) => ring.map(([lon, lat]) => [lat, lon] as [number, number]);
+    for (const f of collection.features) {
+      const p = f.properties;
+      if (p.kind === 'roof') {
+        L.polygon(f.geometry.coordinates.map(latLngs), { color: '#8c510a', weight: 2, fillOpacity: 0.05, interactive: false }).addTo(this.findings);
+        continue;
+      }
+      const colour = SEVERITY_COLOURS[p.severity];
+      const style: Leaflet.PathOptions = { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.45, ...(p.outsideRoof ? { dashArray: '4 3' } : {}) };
+      const label = `${p.className.replace(/_/g, ' ')} · ${p.severity} · ${Math.round(p.confidence * 100)}%${p.outsideRoof ? ' · outside the roof' : ''}`;
+      L.polygon(f.geometry.coordinates.map(latLngs), style).bindTooltip(label).on('click', () => open(p.id, p.inspectionId)).addTo(this.findings);
     }
   }
 

@@ -1,6 +1,6 @@
 import { clockTime, clockTimeSeconds, el, startOfLocalDay, untilText } from './format.js';
 import type { Fleet } from './fleet.js';
-import type { AlertChange, GeofenceEvent, JobStatusChange, Plan } from './types.js';
+import type { AlertChange, GeofenceEvent, InspectionUpdate, JobStatusChange, Plan } from './types.js';
 
 const MAX_FEED_ITEMS = 200;
 
@@ -52,6 +52,14 @@ export class EventFeed {
     const what = p.status === 'applied' ? 'Routes re-planned' : 'New plan proposed';
     const moved = p.moves.length === 1 ? '1 job moved' : `${p.moves.length} jobs moved`;
     this.insert(this.item(ts, [el('span', 'plan', what), ` — ${p.trigger.detail}; ${moved}`]), ts);
+  }
+
+  inspection(u: InspectionUpdate): void {
+    if (u.status !== 'done' && u.status !== 'failed') return;
+    if (!this.remember(`inspection:${u.inspectionId}:${u.status}`)) return;
+    const where = u.siteId ? ` at ${this.fleet.siteLabel(u.siteId)}` : '';
+    const what = u.status === 'done' ? ` — ${u.findings === 1 ? '1 finding' : `${u.findings} findings`}` : ' — failed';
+    this.insert(this.item(u.ts, [el('span', 'inspection', 'Roof inspection'), `${where}${what}`]), u.ts);
   }
 
   job(change: JobStatusChange): void {

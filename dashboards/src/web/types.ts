@@ -2,7 +2,7 @@ import type { LonLat, Position } from '@fieldtrace/protocol';
 
 /** What the API serves, as the page uses it. Types only: nothing from the protocol package is loaded in the browser. */
 export type {
-  AlertChange, EtaUpdate, GeofenceEvent, Job, JobStatus, JobStatusChange, LiveItem, LonLat, Plan, PlanMove, PlannedRoute, Position,
+  AlertChange, EtaUpdate, GeofenceEvent, InspectionUpdate, Job, JobStatus, JobStatusChange, LiveItem, LonLat, Plan, PlanMove, PlannedRoute, Position,
   Site, Vehicle,
 } from '@fieldtrace/protocol';
 
@@ -43,4 +43,21 @@ export interface FenceCollection {
 export interface PageConfig {
   tileUrl: string | null;
   tileAttribution: string | null;
+}
+
+/** `GET /v1/findings.geojson`: roof outlines of inspected sites and the damage found on them (footprints). */
+export interface FindingFeature {
+  type: 'Feature';
+  id?: string;
+  geometry: { type: 'Polygon'; coordinates: LonLat[][] };
+  properties:
+    | { kind: 'roof'; siteId?: string; heightM: number }
+    | {
+      kind: 'finding'; id: string; className: string; severity: 'low' | 'medium' | 'high'; confidence: number; areaM2: number;
+      outsideRoof: boolean; inspectionId: string; views: number; cropUrl?: string | null;
+    };
+}
+export interface FindingCollection {
+  type: 'FeatureCollection';
+  features: FindingFeature[];
 }

@@ -60,6 +60,8 @@ export async function buildSources(
     if (!inputs.IMAGERY_API_KEY) problems.push('IMAGERY_API_KEY: required with IMAGERY_DIR');
     if (inputs.IMAGERY_API_URL && inputs.IMAGERY_API_KEY) {
       const { buildImageryWatcher } = await import('../imagery/imagery-watcher.js');
+      // onnxruntime and the model are loaded only on a station that runs them.
+      const inference = inputs.IMAGERY_INFERENCE === 'edge' ? await edgeInferenceFrom(inputs) : undefined;
       sources.push(buildImageryWatcher({
         dir: inputs.IMAGERY_DIR,
         stateDir: inputs.IMAGERY_STATE_DIR ?? join(device.queueDir, 'imagery'),
@@ -67,7 +69,8 @@ export async function buildSources(
         apiKey: inputs.IMAGERY_API_KEY,
         tenantId: device.tenantId,
         deviceId: device.deviceId,
-      }, { ...deps, poseAt: poses.poseAt }));
+        upload: inputs.IMAGERY_UPLOAD,
+      }, { ...deps, poseAt: poses.poseAt, ...(inference ? { inference } : {}) }));
     }
   }
   if (inputs.SENSOR_STDIN) sources.push(createLineSensorSource(process.stdin, deps.clock));
@@ -75,6 +78,19 @@ export async function buildSources(
   if (problems.length > 0) throw ConfigInvalid([problems]);
   if (sources.length === 0) throw ConfigInvalid([['GPS_SOURCE=none and no other input enabled: the agent would have nothing to send']]);
   return sources;
+}
+
+async function edgeInferenceFrom(inputs: InputsConfig) {
+  const { createEdgeInference } = await import('../imagery/edge-inference.js');
+  const { DEMO_MODEL_PATH, SHIPPED_PROFILE_DIR } = await import('@fieldtrace/inspection');
+  return createEdgeInference({
+    modelPath: inputs.INFERENCE_MODEL ?? DEMO_MODEL_PATH,
+    modelConfigPath: inputs.INFERENCE_MODEL_CONFIG,
+    threads: inputs.INFERENCE_THREADS,
+    cameraProfileDir: inputs.CAMERA_PROFILE_DIR ?? SHIPPED_PROFILE_DIR,
+    roofHeightM: inputs.INFERENCE_ROOF_HEIGHT_M,
+    thumbnails: { size: 128, max: 3 },
+  });
 }
 
 /** Passes a source's readings through unchanged while remembering the poses the imagery watcher may need. */

@@ -27,6 +27,18 @@ export const InputsConfig = Type.Object({
   IMAGERY_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** A device-provisioning API key of the tenant. */
   IMAGERY_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** `cloud`: the platform looks at the uploaded pictures. `edge`: this station runs the damage model on each picture and sends its located detections. */
+  IMAGERY_INFERENCE: Type.Union([Type.Literal('cloud'), Type.Literal('edge')], { default: 'cloud' }),
+  /** `full`: upload every picture. `findings`: send only poses (and, with edge inference, detections with thumbnails) — for a poor link. */
+  IMAGERY_UPLOAD: Type.Union([Type.Literal('full'), Type.Literal('findings')], { default: 'full' }),
+  /** Edge inference: the ONNX model (the shipped demo model when absent) and its sidecar JSON (`<model>.json`). */
+  INFERENCE_MODEL: Type.Optional(Type.String({ minLength: 1 })),
+  INFERENCE_MODEL_CONFIG: Type.Optional(Type.String({ minLength: 1 })),
+  INFERENCE_THREADS: Type.Integer({ minimum: 0, maximum: 256, default: 0 }),
+  /** Roof plane height above the take-off point, metres (the station does not know the site's roof record). */
+  INFERENCE_ROOF_HEIGHT_M: Type.Number({ minimum: 0, maximum: 300, default: 4 }),
+  /** Device profiles holding camera intrinsics; the shipped firmware-configs/ when absent. */
+  CAMERA_PROFILE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** A simulated spreader/OBD source at 1 Hz, for bench setups without the hardware. */
   SENSOR_SIM: Type.Boolean({ default: false }),
 });

@@ -7,7 +7,8 @@ import { createFolderScanner, type SettledFile } from './folder-scanner.js';
 import type { PoseLookup } from './image-pose.js';
 import { UploadHttpError, createUploadClient } from './upload-client.js';
 import { createStateStore } from './upload-state.js';
-import { uploadFile, type UploadContext, type UploadCounters } from './upload-one.js';
+import { describeFile, toImageBody, uploadFile, type UploadContext, type UploadCounters } from './upload-one.js';
+import type { EdgeInference } from './edge-inference.js';
 
 /** core-api refuses chunks above 8 MiB (routes/images.ts MAX_CHUNK_BYTES). */
 export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -33,6 +34,11 @@ export interface ImageryWatcherConfig {
   rescanMs?: number;
   requestTimeoutMs?: number;
   backoff?: BackoffPolicy;
+  /**
+   * `full` (default): every picture's bytes go to the API. `findings`: only the pose and, with edge inference, the
+   * detections and their thumbnails are sent (a poor link); the pictures stay on the station's disk.
+   */
+  upload?: 'full' | 'findings';
 }
 
 export interface ImageryWatcherDeps {
@@ -41,6 +47,8 @@ export interface ImageryWatcherDeps {
   /** The autopilot's pose at a time, for pictures without GPS in EXIF/XMP (see createPoseHistory). */
   poseAt?: PoseLookup;
   random?: () => number;
+  /** Run the damage model here, before the upload, and send its located detections (`detections` readings). */
+  inference?: EdgeInference;
 }
 
 export interface ImageryWatcher extends Source {
@@ -69,9 +77,11 @@ export function buildImageryWatcher(config: ImageryWatcherConfig, deps: ImageryW
   const policy = config.backoff ?? DEFAULT_BACKOFF;
   const random = deps.random ?? Math.random;
 
-  const counts: UploadCounters & { failed: number; retries: number } = {
+  const counts: UploadCounters & { failed: number; retries: number; inferred: number; detections: number; keptLocal: number } = {
     found: 0, uploaded: 0, resumed: 0, alreadyDone: 0, noPose: 0, bytes: 0, offsetCorrections: 0, failed: 0, retries: 0,
+    inferred: 0, detections: 0, keptLocal: 0,
   };
+  const uploadMode = config.upload ?? 'full';
   const scanner = createFolderScanner(config.dir, settleMs, () => clock.now());
   const store = createStateStore(config.stateDir);
   const client = createUploadClient({
@@ -154,6 +164,12 @@ export function buildImageryWatcher(config: ImageryWatcherConfig, deps: ImageryW
   async function run(job: Job): Promise<void> {
     const { file } = job;
     try {
+      if (deps.inference || uploadMode === 'findings') {
+        if (await lookHere(file)) {
+          finished.set(file.path, version(file));
+          return;
+        }
+      }
       const state = await uploadFile(ctx, file, job.attempt, abort.signal);
       finished.set(file.path, version(file));
       log.info({ path: file.path, imageId: state.imageId, bytes: state.size }, 'image uploaded');
@@ -182,6 +198,36 @@ export function buildImageryWatcher(config: ImageryWatcherConfig, deps: ImageryW
     }
   }
 
+  /**
+   * Edge inference and the `findings` upload mode: the model runs once per file version (remembered in the state
+   * file, so a restart does not send the detections twice); in `findings` mode the picture is then done without its
+   * bytes. True when nothing is left to upload.
+   */
+  async function lookHere(file: SettledFile): Promise<boolean> {
+    let state = await store.load(file.path);
+    if (state && (state.size !== file.size || state.mtimeMs !== file.mtimeMs)) state = null;
+    if (state?.status === 'done') return true;
+    state ??= await describeFile(ctx, file);
+    if (deps.inference && !state.inferred) {
+      const body = await deps.inference.inspect(file.path, state.imageId, state.pose);
+      if (body) {
+        emit?.({ kind: 'detections', body });
+        counts.inferred++;
+        counts.detections += body.detections.length;
+      }
+      state = { ...state, inferred: true };
+      await store.save(state);
+    }
+    if (uploadMode === 'full') return false;
+    const image = toImageBody(ctx, state, undefined);
+    if (image) emit?.({ kind: 'image', body: image });
+    else counts.noPose++;
+    await store.save({ ...state, status: 'done', doneAt: clock.now() });
+    counts.keptLocal++;
+    log.info({ path: file.path, imageId: state.imageId }, 'picture kept on the station; pose and detections sent');
+    return true;
+  }
+
   return {
     name: 'imagery',
     async start(emitReading) {
@@ -206,6 +252,7 @@ export function buildImageryWatcher(config: ImageryWatcherConfig, deps: ImageryW
       timers.clear();
       await scanning;
       await Promise.allSettled([...active.values()]);
+      await deps.inference?.close();
     },
     async scanNow() {
       await scanning;

@@ -19,7 +19,8 @@ interface Entry {
  */
 export function createPoseHistory(opts: { toleranceMs?: number; capacity?: number } = {}): PoseHistory {
   const toleranceMs = opts.toleranceMs ?? 3000;
-  const capacity = opts.capacity ?? 1024;
+  // A whole survey flight at 2 Hz (68 min): pictures are often copied off the card after landing.
+  const capacity = opts.capacity ?? 8192;
   const captures: Entry[] = [];
   const telemetry: Entry[] = [];
 

@@ -55,7 +55,7 @@ export async function uploadFile(ctx: UploadContext, file: SettledFile, attempt:
     return state;
   }
   if (attempt === 0) counts.found++;
-  state ??= await describe(ctx, file);
+  state ??= await describeFile(ctx, file);
   await store.save(state);
 
   let offset: number | null = state.announced ? await client.offset(state.imageId, signal) : null;
@@ -109,7 +109,8 @@ export async function uploadFile(ctx: UploadContext, file: SettledFile, attempt:
   return done;
 }
 
-async function describe(ctx: UploadContext, file: SettledFile): Promise<UploadState> {
+/** The state of a file not seen before: its digest, id and pose (embedded, else the autopilot's at its capture time). */
+export async function describeFile(ctx: Pick<UploadContext, 'now' | 'poseAt'>, file: SettledFile): Promise<UploadState> {
   const sha256 = await sha256OfFile(file.path);
   const embedded = await readEmbeddedPose(file.path);
   let ts = embedded.ts ?? Math.round(file.mtimeMs);
@@ -138,7 +139,7 @@ export function imageIdFor(path: string, sha256: string): string {
 }
 
 /** The `image` reading, when the pose is complete enough for the protocol (position and pixel size). */
-export function toImageBody(ctx: Pick<UploadContext, 'camera'>, state: UploadState, uri: string): ImageBody | undefined {
+export function toImageBody(ctx: Pick<UploadContext, 'camera'>, state: UploadState, uri: string | undefined): ImageBody | undefined {
   const { pose } = state;
   const width = pose.width ?? ctx.camera?.widthPx;
   const height = pose.height ?? ctx.camera?.heightPx;
@@ -147,7 +148,7 @@ export function toImageBody(ctx: Pick<UploadContext, 'camera'>, state: UploadSta
   return {
     ...pose,
     imageId: state.imageId,
-    uri,
+    ...(uri === undefined ? {} : { uri }),
     lat: pose.lat,
     lon: pose.lon,
     width,

@@ -22,6 +22,8 @@ export interface UploadState {
   announced: boolean;
   lastError?: string;
   doneAt?: number;
+  /** Edge inference ran and its `detections` reading was handed to the queue (never run twice for one version). */
+  inferred?: boolean;
 }
 
 export interface StateStore {

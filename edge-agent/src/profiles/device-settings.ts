@@ -88,7 +88,7 @@ export const UplinkSettings = Type.Object(
     qos: Type.Union([Type.Literal(0), Type.Literal(1)]),
     maxInFlight: Type.Integer({ minimum: 1, maximum: 65535 }),
     encoding: Type.Literal('json'),
-    topicKinds: Type.Array(Type.Union([Type.Literal('fix'), Type.Literal('sensor'), Type.Literal('status'), Type.Literal('drone'), Type.Literal('image')]), { minItems: 1, uniqueItems: true }),
+    topicKinds: Type.Array(Type.Union([Type.Literal('fix'), Type.Literal('sensor'), Type.Literal('status'), Type.Literal('drone'), Type.Literal('image'), Type.Literal('detections')]), { minItems: 1, uniqueItems: true }),
     /** Consecutive fixes packed into one `fixes` message (protocol MAX_FIXES_PER_MESSAGE); 1 = every fix alone. */
     batchMaxFixes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_FIXES_PER_MESSAGE })),
     /** Hold a live fix up to this long (ms) for more to join its batch; 0 = live fixes go out at once. */

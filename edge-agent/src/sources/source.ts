@@ -1,4 +1,4 @@
-import type { DeviceStatus, DroneTelemetry, GpsFix, ImageMetadata, SensorReading } from '@fieldtrace/protocol';
+import type { DeviceStatus, DroneTelemetry, GpsFix, ImageDetections, ImageMetadata, SensorReading } from '@fieldtrace/protocol';
 
 /**
  * What an input (NMEA receiver, gpsd, MAVLink autopilot, sensor bus...) hands the agent: a message without its
@@ -12,7 +12,8 @@ export type Reading =
   | { kind: 'sensor'; body: Born<SensorReading> }
   | { kind: 'status'; body: Born<DeviceStatus> }
   | { kind: 'drone'; body: Born<DroneTelemetry> }
-  | { kind: 'image'; body: Born<ImageMetadata> };
+  | { kind: 'image'; body: Born<ImageMetadata> }
+  | { kind: 'detections'; body: Born<ImageDetections> };
 
 export interface Source {
   readonly name: string;

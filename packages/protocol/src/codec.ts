@@ -4,6 +4,7 @@ import { GpsFix, GpsFixBatch } from './messages/gps-fix.js';
 import { SensorReading } from './messages/sensor.js';
 import { DeviceStatus } from './messages/status.js';
 import { DroneTelemetry, ImageMetadata } from './messages/drone.js';
+import { ImageDetections } from './messages/inspection.js';
 import type { UplinkKind } from './topics.js';
 
 /** Why a payload was refused. Stable strings: they label metrics and dead-letter rows. */
@@ -25,6 +26,7 @@ export interface UplinkMessages {
   status: DeviceStatus;
   drone: DroneTelemetry;
   image: ImageMetadata;
+  detections: ImageDetections;
 }
 /** One record as born on a device (every kind but the `fixes` batch): it carries its own `seq` and `ts`. */
 export type UplinkMessage = UplinkMessages[Exclude<UplinkKind, 'fixes'>];
@@ -66,6 +68,7 @@ const uplinkSchemas: { [K in UplinkKind]: CompiledSchema<TSchema> } = {
   status: new CompiledSchema(DeviceStatus),
   drone: new CompiledSchema(DroneTelemetry),
   image: new CompiledSchema(ImageMetadata),
+  detections: new CompiledSchema(ImageDetections),
 };
 
 /**

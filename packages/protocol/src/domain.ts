@@ -3,6 +3,7 @@ import { Id, EventTime } from './messages/common.js';
 import { ID_PATTERN } from './ids.js';
 import { JobStatus } from './messages/derived.js';
 import { GeofenceShape, LonLat } from './geometry.js';
+import { SiteRoof } from './messages/inspection.js';
 
 /**
  * Entities as the API serves them. The `...Input` schemas are what a client sends to create one;
@@ -85,6 +86,8 @@ export const Site = Type.Object({
   customerId: Type.Union([Id, Type.Null()]),
   /** The fence that marks arrival; created with the site (a circle of `radiusM` unless a shape is given). */
   geofenceId: Type.Union([Id, Type.Null()]),
+  /** The roof a drone inspection looks at (PUT /v1/sites/{id}/roof); null until someone drew it. */
+  roof: Type.Union([SiteRoof, Type.Null()]),
 });
 export type Site = Static<typeof Site>;
 export const SiteInput = Type.Object(
@@ -97,6 +100,7 @@ export const SiteInput = Type.Object(
     customerId: Type.Optional(Id),
     radiusM: Type.Optional(Type.Number({ minimum: 5, maximum: 5000, default: 60 })),
     shape: Type.Optional(GeofenceShape),
+    roof: Type.Optional(SiteRoof),
   },
   { additionalProperties: false },
 );

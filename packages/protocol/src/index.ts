@@ -15,3 +15,4 @@ export * from './messages/trips.js';
 export * from './messages/alerts.js';
 export * from './messages/timesheet.js';
 export * from './messages/plan.js';
+export * from './messages/inspection.js';

@@ -3,6 +3,7 @@ import type { AlertChange } from './messages/alerts.js';
 import type { TripEvent } from './messages/trips.js';
 import type { TimesheetEntry } from './messages/timesheet.js';
 import type { Plan } from './messages/plan.js';
+import type { InspectionUpdate } from './messages/inspection.js';
 
 /**
  * The live WebSocket feed (`/v1/live`). Server frames are JSON arrays of these, batched per tick so one frame
@@ -19,7 +20,9 @@ export type LiveItem =
   | { type: 'trip'; data: TripEvent }
   | { type: 'timesheet'; data: TimesheetEntry }
   /** A route plan proposed, applied, rejected or superseded; `data` is the plan as it now stands. */
-  | { type: 'plan'; data: Plan };
+  | { type: 'plan'; data: Plan }
+  /** A roof inspection queued, processed (with its finding count) or failed. */
+  | { type: 'inspection'; data: InspectionUpdate };
 
 export type LiveFrame = LiveItem[];
 export const LIVE_PATH = '/v1/live';

@@ -9,13 +9,13 @@ import { isValidId } from './ids.js';
  */
 export const TOPIC_ROOT = 'ft';
 
-export const UPLINK_KINDS = ['fix', 'fixes', 'sensor', 'status', 'drone', 'image'] as const;
+export const UPLINK_KINDS = ['fix', 'fixes', 'sensor', 'status', 'drone', 'image', 'detections'] as const;
 export type UplinkKind = (typeof UPLINK_KINDS)[number];
 
 export const DOWNLINK_KINDS = ['config', 'cmd'] as const;
 export type DownlinkKind = (typeof DOWNLINK_KINDS)[number];
 
-export const BUS_KINDS = ['position', 'geofence', 'eta', 'job', 'changed', 'status', 'sensor', 'drone', 'image', 'alert', 'trip', 'timesheet', 'plan'] as const;
+export const BUS_KINDS = ['position', 'geofence', 'eta', 'job', 'changed', 'status', 'sensor', 'drone', 'image', 'alert', 'trip', 'timesheet', 'plan', 'inspection', 'detections'] as const;
 export type BusKind = (typeof BUS_KINDS)[number];
 
 const uplinkKinds: ReadonlySet<string> = new Set(UPLINK_KINDS);

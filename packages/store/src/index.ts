@@ -6,3 +6,5 @@ export { openPgliteInThread } from './pglite-db.js';
 export { openPgliteWorker } from './pglite-rpc.js';
 export * from './speed-profiles.js';
 export * from './plans.js';
+export * from './inspections.js';
+export * from './image-files.js';

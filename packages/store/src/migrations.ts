@@ -308,10 +308,84 @@ CREATE TABLE plans (
 CREATE INDEX plans_recent ON plans (tenant_id, created_at DESC);
 `;
 
+/**
+ * Drone roof inspections: a site's roof, a tenant's repair prices, and the inspection queue the stream-processors'
+ * worker drains (images in, per-image detections, findings out). Finding crops are small JPEGs (a few kB each), kept
+ * beside the finding so the report and the map read one row.
+ */
+const inspections = /* sql */ `
+ALTER TABLE sites ADD COLUMN roof jsonb;
+ALTER TABLE tenants ADD COLUMN price_table jsonb;
+
+CREATE TABLE inspections (
+  tenant_id text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id text NOT NULL,
+  job_id text,
+  site_id text,
+  device_id text,
+  status text NOT NULL CHECK (status IN ('queued', 'processing', 'done', 'failed')),
+  from_ts timestamptz,
+  to_ts timestamptz,
+  model text,
+  error text,
+  stats jsonb,
+  -- Claims so far: a worker that crashes on the same inspection again and again must not retry it forever.
+  attempts integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  claimed_at timestamptz,
+  processed_at timestamptz,
+  PRIMARY KEY (tenant_id, id)
+);
+-- The worker's queue scan (across tenants), and a job's inspections.
+CREATE INDEX inspections_queue ON inspections (status, created_at);
+CREATE INDEX inspections_job ON inspections (tenant_id, job_id, created_at DESC);
+
+-- The images an inspection looks at. pose: the capture pose (lat lon altRel roll pitch yaw gimbalPitch gimbalYaw width
+-- height cameraProfile, as known). source 'edge': the ground station ran the model; its detections are copied in.
+-- detections NULL: not looked at yet; [] : looked, found nothing.
+CREATE TABLE inspection_images (
+  tenant_id text NOT NULL,
+  inspection_id text NOT NULL,
+  image_id text NOT NULL,
+  ts timestamptz NOT NULL,
+  pose jsonb NOT NULL,
+  source text NOT NULL CHECK (source IN ('upload', 'edge')),
+  detections jsonb,
+  model text,
+  looked_at timestamptz,
+  PRIMARY KEY (tenant_id, inspection_id, image_id),
+  FOREIGN KEY (tenant_id, inspection_id) REFERENCES inspections (tenant_id, id) ON DELETE CASCADE
+);
+
+CREATE TABLE findings (
+  tenant_id text NOT NULL,
+  id text NOT NULL,
+  inspection_id text NOT NULL,
+  job_id text,
+  site_id text,
+  class_name text NOT NULL,
+  severity text NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+  confidence double precision NOT NULL,
+  lat double precision NOT NULL,
+  lon double precision NOT NULL,
+  footprint jsonb NOT NULL,
+  area_m2 double precision NOT NULL,
+  outside_roof boolean NOT NULL DEFAULT false,
+  views jsonb NOT NULL,
+  crop_jpeg bytea,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id),
+  FOREIGN KEY (tenant_id, inspection_id) REFERENCES inspections (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX findings_job ON findings (tenant_id, job_id);
+CREATE INDEX findings_inspection ON findings (tenant_id, inspection_id);
+`;
+
 export const migrations: Migration[] = [
   { version: 1, name: 'relational tables', up: relational },
   { version: 2, name: 'telemetry tables', up: telemetry },
   { version: 3, name: 'hot path: fence dwell, alerts, timesheets, speed profiles', up: hotPath },
   { version: 4, name: 'speed profile detour factor', up: detours },
   { version: 5, name: 'route planning', up: planning },
+  { version: 6, name: 'drone roof inspections', up: inspections },
 ];
