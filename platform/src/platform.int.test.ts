@@ -14,7 +14,7 @@ import { buildPlatform, type Platform, type PlatformEndpoints } from './index.js
 async function runSlice(t: import('node:test').TestContext, extraEnv: Record<string, string>) {
   const env = {
     DATA_DIR: ':memory:', HTTP_PORT: '0', MQTT_PORT: '0', INGEST_HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1',
-    SIM_TRUCKS: '1', SIM_DRONES: '0', SIM_SPEEDUP: '40', SIM_GAP_PER_MIN: '0', TENANT_ID: 'slice', LOG_LEVEL: 'silent',
+    SIM_TRUCKS: '1', SIM_DRONES: '0', DEMO_INSPECTION: 'false', SIM_SPEEDUP: '40', SIM_GAP_PER_MIN: '0', TENANT_ID: 'slice', LOG_LEVEL: 'silent',
     ...extraEnv,
   };
   const platform: Platform = await buildPlatform(env, { logger: silentLogger, clock: systemClock });

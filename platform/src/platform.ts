@@ -11,6 +11,7 @@ import { buildSimulator, SimulatorConfig, type Simulator } from '@fieldtrace/edg
 import { dashboardDir } from '@fieldtrace/dashboards';
 import { PlatformConfig } from './config.js';
 import { ensureDemoAlertRules, ensureDemoAutoPlanning, ensureTenant } from './tenant.js';
+import { ensureDemoInspection } from './demo-inspection.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -65,6 +66,7 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
     { db, bus, logger: logger.child({ svc: 'stream-processors' }), clock },
   );
   let simulator: Simulator | null = null;
+  let demoInspection: Promise<void> = Promise.resolve();
   const started: { name: string; close(): Promise<void> }[] = [];
 
   const platform: Platform = {
@@ -95,6 +97,13 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
           await simulator.start();
           const sim = simulator;
           started.push({ name: 'edge-agent', close: () => sim.close() });
+          if (configs.platform.DEMO_INSPECTION && inspections) {
+            // In the background: drawing and uploading the pictures takes a few seconds the map need not wait for.
+            demoInspection = ensureDemoInspection(apiUrl, tenant.adminKey).then(
+              (r) => { if (r.created) logger.info({ images: r.images }, 'demo roof inspection queued: its findings appear on the map shortly'); },
+              (err: unknown) => logger.warn({ err }, 'demo roof inspection not created'),
+            );
+          }
         }
         return {
           ...endpoints,
@@ -110,6 +119,7 @@ export async function buildPlatform(env: Env, deps: { logger: Logger; clock: Clo
       }
     },
     async close() {
+      await demoInspection;
       for (const c of started.splice(0).reverse()) {
         await c.close().catch((err: unknown) => logger.error({ err, component: c.name }, 'close failed'));
       }

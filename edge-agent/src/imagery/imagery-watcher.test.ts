@@ -9,6 +9,7 @@ import { FakeClock, waitFor } from '@fieldtrace/testkit';
 import type { Reading } from '../sources/source.js';
 import { buildImageryWatcher, type ImageryWatcher, type ImageryWatcherConfig } from './imagery-watcher.js';
 import { createPoseHistory } from './pose-history.js';
+import type { EdgeInference } from './edge-inference.js';
 import { djiXmp, jpegWithGps, png } from './test-images.js';
 import { startUploadServer, type Fault } from './test-upload-server.js';
 
@@ -148,6 +149,50 @@ describe('imagery watcher', () => {
     await w.scanNow();
     await waitFor('upload', () => w.stats().uploaded === 1);
     assert.equal(sha([...s.server.images.values()][0]!.bytes), sha(bytes));
+  });
+
+  test('edge inference over a poor link: detections sent once per picture, the picture kept, its pose announced without bytes', async (t) => {
+    const s = await setup('edge');
+    t.after(s.cleanup);
+    const inspected: string[] = [];
+    const inference: EdgeInference = {
+      async inspect(_path, imageId, pose) {
+        inspected.push(imageId);
+        return {
+          ts: pose.ts, imageId, width: 4000, height: 3000, lat: pose.lat!, lon: pose.lon!, altRel: 30, model: 'fake@1',
+          detections: [{
+            box: { x1: 10, y1: 10, x2: 50, y2: 50 }, classId: 1, className: 'hail', confidence: 0.9, lat: pose.lat!, lon: pose.lon!,
+            footprint: [[2.35, 48.85], [2.3501, 48.85], [2.3501, 48.8501], [2.35, 48.85]], areaM2: 0.2, gsdM: 0.008,
+          }],
+        };
+      },
+      async close() {},
+    };
+    const start = async () => {
+      const w = buildImageryWatcher(
+        { dir: s.dir, stateDir: s.stateDir, apiBaseUrl: s.server.url, apiKey: 'k', settleMs: 30, rescanMs: 60, upload: 'findings', camera: { profile: 'cam', widthPx: 4000, heightPx: 3000 } },
+        { clock: systemClock, logger: silentLogger, inference },
+      );
+      await w.start((r) => s.readings.push(r));
+      return w;
+    };
+    const first = await start();
+    await writeFile(join(s.dir, 'roof.jpg'), geotaggedJpeg(50_000));
+    await waitFor('looked at', () => first.stats().keptLocal === 1);
+    await first.close();
+    assert.deepEqual(s.readings.map((r) => r.kind), ['detections', 'image']);
+    const image = s.readings[1]!.body as { uri?: string; lat: number };
+    assert.equal(image.uri, undefined, 'no content URL: the bytes never left the station');
+    assert.equal(image.lat, 48.85);
+    assert.equal(s.server.log.length, 0, 'nothing was uploaded');
+
+    // A restart finds the picture done: the model does not run again and nothing is sent twice.
+    const second = await start();
+    await second.scanNow();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await second.close();
+    assert.equal(inspected.length, 1);
+    assert.equal(s.readings.length, 2);
   });
 });
 

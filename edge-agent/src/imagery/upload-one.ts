@@ -116,6 +116,12 @@ export async function describeFile(ctx: Pick<UploadContext, 'now' | 'poseAt'>, f
   let ts = embedded.ts ?? Math.round(file.mtimeMs);
   if (ts < MIN_EVENT_TIME) ts = ctx.now();
   const pose = mergePose(embedded, ctx.poseAt?.(ts));
+  if (pose.width === undefined || pose.height === undefined) {
+    // A JPEG without EXIF dimensions (a ground station's own encoder, a stripped copy): its header says.
+    const { readImageSize } = await import('@fieldtrace/inspection/imaging');
+    const size = await readImageSize(file.path);
+    if (size) Object.assign(pose, size);
+  }
   return {
     path: file.path,
     size: file.size,

@@ -12,9 +12,13 @@ export { OnnxInvalid, ModelConfigInvalid, ModelUnsupported, ImageDecodeFailed } 
 export { buildYolov8Shape, type Yolov8Shape, type Yolov8ShapeOptions } from './model/yolov8n-shape.js';
 export { GraphBuilder, attr, encodeModel, type ModelSpec, type AttrValue } from './onnx/graph-builder.js';
 export { readOnnxHeader, readOnnxHeaderFile, ultralyticsMetadata } from './onnx/metadata.js';
-export { decodeImage, encodeJpeg, resizeRaw } from './imaging/decode.js';
+export { decodeImage, encodeJpeg, readImageSize, resizeRaw } from './imaging/decode.js';
 export { loadDetector, type Detector, type DetectResult, type DetectStats, type LoadDetectorOptions } from './model/detector.js';
 export * from './report/index.js';
 export { annotatedCrop, type CropOptions } from './report/crops.js';
 export * from './pipeline/camera-profiles.js';
 export * from './pipeline/inspect-image.js';
+export {
+  makeRoofScene, renderView, roofOutlineLonLat, damageLonLat, type RoofScene, type SceneDamage, type MakeRoofSceneOptions, type DamageKind,
+} from './synthetic/scene.js';
+export * from './demo/synthetic-flight.js';

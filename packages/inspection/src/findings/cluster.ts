@@ -1,6 +1,6 @@
 import type { Finding, GroundDetection } from '../types.js';
 import { localFrame, type LocalFrame } from '../camera/local-frame.js';
-import { convexHull, convexOverlap, signedArea, simplifyRing, type Pt } from './plane-geometry.js';
+import { convexHull, signedArea, simplifyRing, type Pt } from './plane-geometry.js';
 import { isOutsideRoof } from './roof.js';
 import { severityOf } from './severity.js';
 
@@ -38,7 +38,7 @@ interface Member {
 /**
  * Merge detections of the same class, seen from overlapping images, into findings.
  *
- * Two detections join when their centres are within the merge radius or their footprints overlap (touching counts);
+ * Two detections join when their centres are within the merge radius or one's centre lies inside the other's footprint;
  * joining is transitive (union-find), so a chain of overlapping views becomes one finding. Per finding:
  * - position: confidence-weighted mean of the member centres;
  * - footprint: convex hull of all member footprints, [lon, lat], counter-clockwise, closed; `areaM2` its area;
@@ -117,7 +117,20 @@ function joins(a: Member, b: Member, mergeRadiusM: number | undefined): boolean 
   const d = Math.hypot(a.e - b.e, a.n - b.n);
   const radius = mergeRadiusM ?? Math.max(MIN_MERGE_RADIUS_M, Math.min(a.halfDiagonal, b.halfDiagonal));
   if (d <= radius) return true;
-  return d <= a.reach + b.reach && convexOverlap(a.ring, b.ring);
+  // Footprints that merely touch do not join: neighbouring boxes of a patch classifier would chain a whole roof of
+  // scattered marks into one finding. One centre inside the other's footprint means the same damage.
+  return d <= Math.max(a.reach, b.reach) && (insideRing(a.ring, b.e, b.n) || insideRing(b.ring, a.e, a.n));
+}
+
+/** Ray casting: is (e, n) inside the ring (open or closed, either orientation)? */
+function insideRing(ring: readonly Pt[], e: number, n: number): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [ei, ni] = ring[i]!;
+    const [ej, nj] = ring[j]!;
+    if (ni > n !== nj > n && e < ((ej - ei) * (n - ni)) / (nj - ni) + ei) inside = !inside;
+  }
+  return inside;
 }
 
 function toMember(det: GroundDetection, frame: LocalFrame): Member {

@@ -43,3 +43,18 @@ export async function encodeJpeg(img: RawImage, opts: { quality?: number; orient
   if (opts.orientation !== undefined) s = s.withMetadata({ orientation: opts.orientation });
   return s.jpeg({ quality: opts.quality ?? 90 }).toBuffer();
 }
+
+/**
+ * Pixel size as the picture is seen (after its EXIF orientation), read from the header only: what an image's
+ * metadata needs when the file carries no EXIF dimensions. Null when sharp cannot read the header.
+ */
+export async function readImageSize(input: Buffer | Uint8Array | string): Promise<{ width: number; height: number } | null> {
+  try {
+    const m = await sharp(input).metadata();
+    if (!m.width || !m.height) return null;
+    const turned = (m.orientation ?? 1) >= 5;
+    return turned ? { width: m.height, height: m.width } : { width: m.width, height: m.height };
+  } catch {
+    return null;
+  }
+}

@@ -56,10 +56,15 @@ export function positiveClass(probs: Float32Array, offset: number, classes: numb
 
 /**
  * Merges same-class boxes that overlap or touch (shared edge or corner) into connected components; returns one box
- * per component: the union's bounding box with the component's highest score. Sorted by score descending, then by
- * position, so the result is deterministic.
+ * per component with the component's highest score. Sorted by score descending, then by position, so the result is
+ * deterministic.
+ *
+ * The box is the union's bounding box, unless `core` is given: then it spans the member patches' centres widened by
+ * `core` on each side. A patch classifier says "damage near my centre" (it was trained on damage in the central part
+ * of the patch), so the centres of the positive patches, not their outer edges, bound where the damage is; with
+ * `core` = half the patch stride, one positive patch gives a stride-sized box around its centre.
  */
-export function mergeTouching(c: Candidates): Array<{ x1: number; y1: number; x2: number; y2: number; score: number; cls: number }> {
+export function mergeTouching(c: Candidates, core?: number): Array<{ x1: number; y1: number; x2: number; y2: number; score: number; cls: number }> {
   const n = c.length;
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
@@ -96,6 +101,29 @@ export function mergeTouching(c: Candidates): Array<{ x1: number; y1: number; x2
       box.x2 = Math.max(box.x2, c.x2[i] as number);
       box.y2 = Math.max(box.y2, c.y2[i] as number);
       box.score = Math.max(box.score, c.score[i] as number);
+    }
+  }
+  if (core !== undefined) {
+    const centres = new Map<number, { x1: number; y1: number; x2: number; y2: number }>();
+    for (let i = 0; i < n; i++) {
+      const r = find(i);
+      const cx = ((c.x1[i] as number) + (c.x2[i] as number)) / 2;
+      const cy = ((c.y1[i] as number) + (c.y2[i] as number)) / 2;
+      const b = centres.get(r);
+      if (!b) centres.set(r, { x1: cx, y1: cy, x2: cx, y2: cy });
+      else {
+        b.x1 = Math.min(b.x1, cx);
+        b.y1 = Math.min(b.y1, cy);
+        b.x2 = Math.max(b.x2, cx);
+        b.y2 = Math.max(b.y2, cy);
+      }
+    }
+    for (const [r, box] of byRoot) {
+      const k = centres.get(r)!;
+      box.x1 = Math.max(box.x1, k.x1 - core);
+      box.y1 = Math.max(box.y1, k.y1 - core);
+      box.x2 = Math.min(box.x2, k.x2 + core);
+      box.y2 = Math.min(box.y2, k.y2 + core);
     }
   }
   return [...byRoot.values()].sort((a, b) => b.score - a.score || a.cls - b.cls || a.y1 - b.y1 || a.x1 - b.x1);

@@ -222,7 +222,7 @@ class OrtDetector implements Detector {
     }
 
     t = performance.now();
-    const detections = this.config.task === 'detect' ? this.finishDetect() : this.finishClassify();
+    const detections = this.config.task === 'detect' ? this.finishDetect() : this.finishClassify(scaleX);
     stats.postprocessMs += performance.now() - t;
     return { detections, width, height, stats };
   }
@@ -282,8 +282,10 @@ class OrtDetector implements Detector {
     );
   }
 
-  private finishClassify(): Detection[] {
-    return mergeTouching(this.allCands).map((b) => this.detection(b.x1, b.y1, b.x2, b.y2, b.cls, b.score));
+  private finishClassify(scale: number): Detection[] {
+    // Half a stride around the positive patches' centres (see mergeTouching), in full-image pixels.
+    const core = (this.config.patchStride * this.config.input.width * scale) / 2;
+    return mergeTouching(this.allCands, core).map((b) => this.detection(b.x1, b.y1, b.x2, b.y2, b.cls, b.score));
   }
 
   private detection(x1: number, y1: number, x2: number, y2: number, cls: number, score: number): Detection {
