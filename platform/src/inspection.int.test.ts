@@ -56,7 +56,7 @@ function flightScene(cam: CameraIntrinsics, poses: readonly CapturePose[]): { sc
     chosen.push(best);
   };
   pick(true); pick(true); pick(true); pick(false);
-  scene.damages = chosen.map((c, i) => ({ kind: kinds[i]!, east: c.east, north: c.north, sizeM: kinds[i] === 'hail' ? 0.45 : 0.6, angleDeg: scene.roof.yawDeg, seed: 100 + i }));
+  scene.damages = chosen.map((c, i) => ({ kind: kinds[i]!, east: c.east, north: c.north, sizeM: kinds[i] === 'hail' ? 0.55 : 0.6, angleDeg: scene.roof.yawDeg, seed: 100 + i }));
   // The site's roof record: the main roof only (west of 2.5 m east); the extension beyond is not in it.
   const outline = roofOutlineLonLat(scene);
   const lons = outline.map((p) => p[0]);

@@ -2,6 +2,7 @@ import type {
   Finding, ImageDetection, Inspection, InspectionStatus, InspectionUpdate, PriceTable, SiteRoof,
 } from '@fieldtrace/protocol';
 import type { Db, Statement } from './db.js';
+import type { ImageFileMetadata } from './image-files.js';
 
 /**
  * Drone roof inspections (tables `inspections`, `inspection_images`, `findings`; `sites.roof`, `tenants.price_table`).
@@ -11,19 +12,7 @@ import type { Db, Statement } from './db.js';
  */
 
 /** What is known of where the camera was and where it looked (protocol ImageMetadata's pose fields). */
-export interface InspectionImagePose {
-  lat?: number;
-  lon?: number;
-  altRel?: number;
-  roll?: number;
-  pitch?: number;
-  yaw?: number;
-  gimbalPitch?: number;
-  gimbalYaw?: number;
-  width?: number;
-  height?: number;
-  cameraProfile?: string;
-}
+export type InspectionImagePose = Omit<ImageFileMetadata, 'ts' | 'deviceId'>;
 
 /** 'upload': the bytes are in the image store; 'edge': a ground station ran the model and sent its detections. */
 export type InspectionImageSource = 'upload' | 'edge';
