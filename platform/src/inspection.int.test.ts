@@ -91,6 +91,8 @@ test('a drone flight (real dronekit tlog poses, synthetic roof pictures) becomes
   const platform = await buildPlatform({
     DATA_DIR: ':memory:', HTTP_PORT: '0', MQTT_PORT: '0', INGEST_HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1',
     SIM_TRUCKS: '0', SIM_DRONES: '0', TENANT_ID: 'roofers', LOG_LEVEL: 'silent', IMAGE_DIR: join(work, 'image-store'), INSPECTION_POLL_MS: '500',
+    // One onnxruntime thread: the test suite runs two files at once on this 2-core machine.
+    INSPECTION_THREADS: '1',
   }, { logger: silentLogger, clock: systemClock });
   const endpoints: PlatformEndpoints = await platform.start();
   t.after(() => platform.close());

@@ -101,19 +101,18 @@ test('a detection 3 m away is separate damage', () => {
   assert.equal(clusterFindings([seen('img-1', 0, 0, 0, 0, 0.8), seen('img-2', 1, 1, 3, 0, 0.8)], { mergeRadiusM: 3.5 }).length, 1);
 });
 
-test('footprints that overlap join even when the centres are far apart, and joining is transitive', () => {
-  // 2 m squares, centres 1.8 m apart (beyond the √2 m half-diagonal) but overlapping; c overlaps b only.
-  const a = square('a', 'lifted_shingle', 0.6, 0, 0, 2);
-  const b = square('b', 'lifted_shingle', 0.6, 1.8, 0, 2);
-  const c = square('c', 'lifted_shingle', 0.6, 3.6, 0, 2);
-  const d = square('d', 'lifted_shingle', 0.6, 6, 0, 2);
-  const f = clusterFindings([a, b, c, d]);
-  assert.equal(f.length, 2);
-  const big = f.find((x) => x.views.length === 3)!;
-  assert.ok(big);
-  assert.equal(big.severity, 'medium');
-  // Hull of the three squares: 5.6 m × 2 m.
-  assert.ok(Math.abs(big.areaM2 - 11.2) < 1e-3, `${big.areaM2}`);
+test('footprints that only overlap stay apart; a centre inside the other footprint joins, transitively', () => {
+  // 2 m squares with centres 1.8 m apart: overlapping, but beyond the √2 m half-diagonal and neither centre inside the
+  // other — two marks side by side (a patch classifier's neighbouring boxes must not chain a roof into one finding).
+  const apart = clusterFindings([square('a', 'lifted_shingle', 0.6, 0, 0, 2), square('b', 'lifted_shingle', 0.6, 1.8, 0, 2)]);
+  assert.equal(apart.length, 2);
+  // A 4 m box holding the centres of two small boxes 1.5 m off its centre (beyond the 0.5 m radius): one finding.
+  const big = square('wide', 'lifted_shingle', 0.7, 0, 0, 4);
+  const f = clusterFindings([big, square('n1', 'lifted_shingle', 0.6, 1.5, 0, 0.4), square('n2', 'lifted_shingle', 0.6, -1.5, 0, 0.4)]);
+  assert.equal(f.length, 1);
+  assert.equal(f[0]!.views.length, 3);
+  assert.equal(f[0]!.severity, 'medium');
+  assert.ok(Math.abs(f[0]!.areaM2 - 16) < 1e-3, `hull of the three is the 4 m square: ${f[0]!.areaM2}`);
 });
 
 test('a finding’s area is the convex hull of its members’ footprints', () => {

@@ -224,7 +224,7 @@ function brightnessClassifier(): Uint8Array {
   return b.encode({ opset: 17 });
 }
 
-test('classification: positive patches of a class merge into boxes, background never reported, logits softmaxed', async () => {
+test('classification: positive patches of a class merge into one box around their centres, background never reported, logits softmaxed', async () => {
   await withTmp(async (dir) => {
     const modelPath = join(dir, 'cls.onnx');
     await writeFile(modelPath, brightnessClassifier());
@@ -240,10 +240,11 @@ test('classification: positive patches of a class merge into boxes, background n
       assert.equal(r.stats.tiles, 15 * 7);
       const p = Math.exp(5) / (Math.exp(1) + Math.exp(5) + Math.exp(-5));
       const conf = Math.round(p * 1e4) / 1e4;
+      // Boxes span the positive patches' centres ± half a stride (8 px): the classifier says "damage near my centre".
       assert.deepEqual(sortDets(rounded(r.detections)), sortDets([
-        { cls: 'hail', box: [64, 32, 128, 96], conf },
-        { cls: 'hail', box: [0, 96, 32, 128], conf },
-        { cls: 'missing_shingle', box: [192, 0, 224, 32], conf },
+        { cls: 'hail', box: [72, 40, 120, 88], conf },
+        { cls: 'hail', box: [8, 104, 24, 120], conf },
+        { cls: 'missing_shingle', box: [200, 8, 216, 24], conf },
       ]));
     } finally {
       await det.close();
