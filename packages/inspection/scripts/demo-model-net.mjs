@@ -77,3 +77,21 @@ export function setWeights(tf, model, weights) {
     });
   });
 }
+
+/**
+ * Per-patch contrast normalisation: (v − mean) / √(var + ε) over all pixels and channels of a patch (values in 0..1).
+ * Lighting varies far more between patches than damage changes within one; normalising each patch takes exposure
+ * and contrast off the model's plate. The exported graph starts with the same arithmetic (scripts/demo-model-onnx.mjs),
+ * so the detector feeds plain pixel/255.
+ */
+export const NORM_EPS = 1e-4;
+/** @param {Float32Array} v @param {number} off @param {number} len */
+export function normalisePatch(v, off, len) {
+  let sum = 0;
+  for (let i = off; i < off + len; i++) sum += v[i] ?? 0;
+  const mean = sum / len;
+  let sq = 0;
+  for (let i = off; i < off + len; i++) sq += ((v[i] ?? 0) - mean) ** 2;
+  const inv = 1 / Math.sqrt(sq / len + NORM_EPS);
+  for (let i = off; i < off + len; i++) v[i] = ((v[i] ?? 0) - mean) * inv;
+}

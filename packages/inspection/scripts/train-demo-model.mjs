@@ -9,8 +9,9 @@
  *   npm run train:demo-model -w packages/inspection            (from the repo root; builds first)
  *   npm run train:demo-model -w packages/inspection -- --train 3000 --epochs 3 --out /tmp/m   (a quicker trial)
  *
- * About 8 minutes on one core of the 2-core dev machine (tfjs's CPU backend is single-threaded); the log prints
- * progress per epoch. A plain .mjs (the package's tsc compiles src/ only) that imports the compiled dist/.
+ * 9–10.5 minutes on one core of the shared 2-core dev machine (tfjs's CPU backend is single-threaded); `--threads 2`
+ * adds a worker for half of every batch (~1.5× faster when the other core is free; its float sums differ in the last
+ * bits, so it trains a slightly different model from the committed one). The log prints progress per epoch. A plain .mjs (the package's tsc compiles src/ only) that imports the compiled dist/.
  * Everything is seeded — patches, initial weights, batch order, augmentation — so the same arguments give the same
  * model on the same tfjs version. Writes <out>/roof-damage-demo.onnx, its sidecar .json and .metrics.json.
  *
@@ -23,10 +24,11 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { GraphBuilder, attr } from '../dist/onnx/graph-builder.js';
 import { DEFAULT_PATCH_GSD_M, PATCH_CLASSES, generatePatches } from '../dist/synthetic/patches.js';
 import { mulberry32 } from '../dist/synthetic/prng.js';
-import { buildNet, gradients } from './demo-model-net.mjs';
+import { evaluate as evaluateWith, decide as decideWith } from './demo-model-eval.mjs';
+import { NORM_EPS, buildNet, gradients, normalisePatch } from './demo-model-net.mjs';
+import { exportNet } from './demo-model-onnx.mjs';
 import { useFastCpuKernels } from './fast-cpu-kernels.mjs';
 
 const { values: args } = parseArgs({
@@ -53,6 +55,8 @@ const { values: args } = parseArgs({
     'background-pool': { type: 'string', default: '2000' },
     'background-seed': { type: 'string', default: '5' },
     'false-alarm-rate': { type: 'string', default: '0.001' },
+    /** Fixed thresholds instead, e.g. '{"hail":0.98}' (classes not named keep the rule's value). */
+    thresholds: { type: 'string' },
     out: { type: 'string', default: 'models' },
     name: { type: 'string', default: 'roof-damage-demo' },
     /**
@@ -112,6 +116,9 @@ worker?.on('message', (m) => waiting.shift()?.ok(m));
 worker?.on('error', (e) => {
   for (const w of waiting.splice(0)) w.fail(e);
 });
+worker?.on('exit', (code) => {
+  for (const w of waiting.splice(0)) w.fail(new Error(`training worker exited (code ${code}) with a job pending`));
+});
 /** The worker's next reply. @returns {Promise<any>} */
 const fromWorker = () => new Promise((ok, fail) => waiting.push({ ok, fail }));
 
@@ -144,24 +151,6 @@ async function makeSet(what, seed, n, classWeights) {
 let train = await makeSet('train', SEEDS.train, N_TRAIN);
 const val = await makeSet('validation', SEEDS.val, N_VAL);
 const holdout = await makeSet('held-out', SEEDS.holdout, N_HOLDOUT);
-
-/**
- * Per-patch contrast normalisation: (v − mean) / √(var + ε) over all pixels and channels of a patch (values in 0..1).
- * Lighting varies far more between patches than damage changes within one; normalising each patch takes exposure
- * and contrast off the model's plate. The exported graph starts with the same arithmetic (see `normaliseInGraph`),
- * so the detector feeds plain pixel/255.
- */
-const NORM_EPS = 1e-4;
-/** @param {Float32Array} v @param {number} off @param {number} len */
-function normalisePatch(v, off, len) {
-  let sum = 0;
-  for (let i = off; i < off + len; i++) sum += v[i] ?? 0;
-  const mean = sum / len;
-  let sq = 0;
-  for (let i = off; i < off + len; i++) sq += ((v[i] ?? 0) - mean) ** 2;
-  const inv = 1 / Math.sqrt(sq / len + NORM_EPS);
-  for (let i = off; i < off + len; i++) v[i] = ((v[i] ?? 0) - mean) * inv;
-}
 
 /**
  * NHWC float batch from packed uint8 patches; `aug` turns/flips each patch (the 8 symmetries of the square: a nadir
@@ -197,6 +186,11 @@ function toBatch(images, idx, aug) {
 /** @param {Uint8Array} labels @param {number[]} idx */
 const toLabels = (labels, idx) => Int32Array.from(idx, (i) => labels[i] ?? 0);
 
+/** @param {Float32Array} probs @param {Uint8Array} labels @param {number} n @param {number[] | null} thr */
+const evaluate = (probs, labels, n, thr) => evaluateWith(CLASSES, probs, labels, n, thr);
+/** @param {Float32Array} probs @param {number} i @param {number[] | null} thr */
+const decide = (probs, i, thr) => decideWith(probs, i, thr, K);
+
 // ---- model ----
 const model = buildNet(tf, NET);
 const optimizer = tf.train.adam(LR);
@@ -229,54 +223,6 @@ function predictAll(images, n) {
     out.set(p, s * K);
   }
   return out;
-}
-
-/**
- * The detector's decision: the most probable damage class if it reaches its threshold, else "none". Without
- * thresholds: the most probable class (argmax).
- * @param {Float32Array} probs @param {number} i @param {number[] | null} thr
- */
-function decide(probs, i, thr) {
-  if (!thr) {
-    let arg = 0;
-    for (let c = 1; c < K; c++) if ((probs[i * K + c] ?? 0) > (probs[i * K + arg] ?? 0)) arg = c;
-    return arg;
-  }
-  let best = 0;
-  let bp = -1;
-  for (let c = 1; c < K; c++) {
-    const p = probs[i * K + c] ?? 0;
-    if (p > bp) {
-      bp = p;
-      best = c;
-    }
-  }
-  return bp >= (thr[best] ?? 0.5) ? best : 0;
-}
-
-/**
- * Confusion matrix and per-class precision/recall.
- * @param {Float32Array} probs @param {Uint8Array} labels @param {number} n @param {number[] | null} thr
- */
-function evaluate(probs, labels, n, thr) {
-  const confusion = CLASSES.map(() => CLASSES.map(() => 0));
-  for (let i = 0; i < n; i++) {
-    const row = confusion[labels[i] ?? 0];
-    if (row) row[decide(probs, i, thr)] += 1;
-  }
-  const perClass = Object.fromEntries(
-    CLASSES.map((name, c) => {
-      const tp = confusion[c]?.[c] ?? 0;
-      const predicted = confusion.reduce((s, r) => s + (r[c] ?? 0), 0);
-      const actual = (confusion[c] ?? []).reduce((s, v) => s + v, 0);
-      const precision = predicted ? tp / predicted : 0;
-      const recall = actual ? tp / actual : 0;
-      const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-      return [name, { precision: round(precision), recall: round(recall), f1: round(f1), support: actual }];
-    }),
-  );
-  const correct = confusion.reduce((s, r, c) => s + (r[c] ?? 0), 0);
-  return { accuracy: round(correct / n), perClass, confusion };
 }
 
 /**
@@ -375,10 +321,10 @@ for (let epoch = 1; epoch <= EPOCHS; epoch++) {
   log(`epoch ${epoch}/${EPOCHS}: loss ${rec.loss} train acc ${rec.trainAccuracy} val acc ${rec.valAccuracy} (${rec.seconds} s, ${((batches * BATCH) / rec.seconds).toFixed(0)} patches/s)`);
 }
 const trainSeconds = Math.round((performance.now() - tTrain) / 1000);
-await worker?.terminate();
 
 // Thresholds (see --false-alarm-rate): on a pool of background patches the held-out set never sees.
 const background = await makeSet('background pool', BACKGROUND.seed, BACKGROUND.pool, [1, 0, 0, 0]);
+await worker?.terminate(); // the last job it has
 const bgProbs = predictAll(background.images, BACKGROUND.pool);
 const thresholds = CLASSES.map(() => 0.5);
 const allowed = Math.floor(BACKGROUND.rate * BACKGROUND.pool);
@@ -395,62 +341,17 @@ for (let c = 1; c < K; c++) {
   const cut = scores[allowed] ?? 0;
   thresholds[c] = Math.min(0.99, Math.max(0.5, Math.ceil((cut + 1e-6) * 100) / 100));
 }
-log(`thresholds (≤ ${allowed} false alarms in ${BACKGROUND.pool} background patches): ${CLASSES.slice(1).map((c, i) => `${c} ${thresholds[i + 1]}`).join(', ')}`);
+/** @type {Record<string, number>} */
+const fixedThresholds = args.thresholds ? JSON.parse(String(args.thresholds)) : {};
+for (const [name, t] of Object.entries(fixedThresholds)) {
+  const c = CLASSES.indexOf(name);
+  if (c < 1 || !(t >= 0 && t <= 1)) throw new Error(`--thresholds: ${name} must be a damage class with a value in [0, 1]`);
+  thresholds[c] = t;
+}
+log(`thresholds (≤ ${allowed} false alarms in ${BACKGROUND.pool} background patches${args.thresholds ? `; fixed ${args.thresholds}` : ''}): ${CLASSES.slice(1).map((c, i) => `${c} ${thresholds[i + 1]}`).join(', ')}`);
 
 // ---- ONNX export ----
-/** tfjs conv kernel [kh, kw, in, out] → ONNX Conv weight [out, in, kh, kw]. @param {Float32Array} k @param {number[]} shape */
-function convWeightToOnnx(k, shape) {
-  const [kh = 0, kw = 0, cin = 0, cout = 0] = shape;
-  const w = new Float32Array(k.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) w[((o * cin + i) * kh + y) * kw + x] = k[((y * kw + x) * cin + i) * cout + o] ?? 0;
-  return w;
-}
-
-const g = new GraphBuilder();
-/** The training's per-patch normalisation as graph ops (opset 17: ReduceMean takes its axes as an attribute). */
-function normaliseInGraph(/** @type {string} */ x) {
-  const all = { axes: attr.ints([1, 2, 3]), keepdims: attr.int(1) };
-  const centred = g.op('Sub', [x, g.op('ReduceMean', [x], all)]);
-  const variance = g.op('ReduceMean', [g.op('Mul', [centred, centred])], all);
-  const std = g.op('Sqrt', [g.op('Add', [variance, g.initializer('eps', [], new Float32Array([NORM_EPS]))])]);
-  return g.op('Div', [centred, std]);
-}
-let h = normaliseInGraph(g.input('images', ['N', 3, SIZE, SIZE]));
-for (const layer of model.layers) {
-  const cls = layer.getClassName();
-  const weights = layer.getWeights().map((w) => ({ data: /** @type {Float32Array} */ (w.dataSync()), shape: w.shape }));
-  if (cls === 'Conv2D') {
-    const [k, b] = weights;
-    if (!k || !b) throw new Error(`${layer.name}: expected kernel and bias`);
-    const [kh = 3, kw = 3, cin = 0, cout = 0] = k.shape;
-    // tfjs 'same' with an odd kernel and stride 1 pads (k−1)/2 on every side.
-    const p = (kh - 1) / 2;
-    h = g.op('Conv', [h, g.initializer(`${layer.name}_w`, [cout, cin, kh, kw], convWeightToOnnx(k.data, k.shape)), g.initializer(`${layer.name}_b`, [cout], Float32Array.from(b.data))], {
-      kernel_shape: attr.ints([kh, kw]),
-      pads: attr.ints([p, p, p, p]),
-      strides: attr.ints([1, 1]),
-    });
-    h = g.op('Relu', [h]);
-  } else if (cls === 'MaxPooling2D') {
-    h = g.op('MaxPool', [h], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) });
-  } else if (cls === 'GlobalAveragePooling2D' || cls === 'GlobalMaxPooling2D') {
-    h = g.op('Flatten', [g.op(cls === 'GlobalMaxPooling2D' ? 'GlobalMaxPool' : 'GlobalAveragePool', [h])], { axis: attr.int(1) });
-  } else if (cls === 'Dense') {
-    const [k, b] = weights;
-    if (!k || !b) throw new Error(`${layer.name}: expected kernel and bias`);
-    // tfjs dense kernel is [in, out]: Gemm's B as it is (transB 0).
-    const logits = g.op('Gemm', [h, g.initializer('fc_w', k.shape, Float32Array.from(k.data)), g.initializer('fc_b', b.shape, Float32Array.from(b.data))], {
-      transB: attr.int(0),
-    });
-    g.node('Softmax', [logits], ['probs'], { axis: attr.int(1) });
-    h = 'probs';
-  } else {
-    throw new Error(`no ONNX export for layer ${layer.name} (${cls})`);
-  }
-}
-g.output('probs', ['N', K]);
+const g = exportNet(model, { size: SIZE, normEps: NORM_EPS });
 const names = `{${CLASSES.map((c, i) => `${i}: '${c}'`).join(', ')}}`;
 const onnxBytes = g.encode({
   opset: 17,
@@ -535,7 +436,12 @@ const metrics = {
     train: { n: N_TRAIN, seed: SEEDS.train },
     hardExamples: { pool: MINE.pool, seed: SEEDS.mine, kept: MINE.keep, forLastEpochs: MINE.epochs, added: mined },
     validation: { n: N_VAL, seed: SEEDS.val, use: 'per-epoch monitoring' },
-    background: { n: BACKGROUND.pool, seed: SEEDS.background, use: `thresholds: at most ${BACKGROUND.rate} false alarms per background patch` },
+    background: {
+      n: BACKGROUND.pool,
+      seed: SEEDS.background,
+      use: `thresholds: at most ${BACKGROUND.rate} false alarms per background patch`,
+      ...(args.thresholds ? { overriddenBy: fixedThresholds } : {}),
+    },
     heldOut: { n: N_HOLDOUT, seed: SEEDS.holdout },
   },
   training: {
