@@ -64,7 +64,9 @@ export function createEdgeInference(config: EdgeInferenceConfig): EdgeInference 
         // The most confident first, so a payload cap keeps what matters; thumbnails only on the first `max`.
         detections: [...result.detections].sort((a, b) => b.confidence - a.confidence).slice(0, MAX_DETECTIONS).map((g) => ({
           box: g.box, classId: g.classId, className: g.className, confidence: g.confidence, lat: g.lat, lon: g.lon,
-          footprint: g.footprint, areaM2: g.areaM2, gsdM: g.gsdM, ...(g.thumbnail ? { thumbnail: g.thumbnail } : {}),
+          footprint: g.footprint, areaM2: g.areaM2, gsdM: g.gsdM,
+          // protocol caps a thumbnail at 24,000 characters; a larger one would get the whole message dead-lettered.
+          ...(g.thumbnail && g.thumbnail.length <= MAX_THUMBNAIL_CHARS ? { thumbnail: g.thumbnail } : {}),
         })),
       });
     },
@@ -75,6 +77,8 @@ export function createEdgeInference(config: EdgeInferenceConfig): EdgeInference 
   };
 }
 
+/** protocol ImageDetection's thumbnail maxLength. */
+const MAX_THUMBNAIL_CHARS = 24_000;
 /** protocol ImageDetections allows 500; a picture with more is a model gone wrong. */
 const MAX_DETECTIONS = 200;
 /** Under ingest's 128 KiB payload limit (protocol MAX_PAYLOAD_BYTES) with room for `v` and `seq`. */
