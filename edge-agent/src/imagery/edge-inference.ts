@@ -1,6 +1,6 @@
 import type { ImageDetections } from '@fieldtrace/protocol';
 import {
-  inspectImage, loadCameraProfiles, loadDetector, type CameraProfiles, type CapturePose, type Detector,
+  capturePoseOf, inspectImage, loadCameraProfiles, loadDetector, type CameraProfiles, type Detector,
 } from '@fieldtrace/inspection';
 import type { ImagePose } from './image-pose.js';
 
@@ -35,20 +35,13 @@ export function createEdgeInference(config: EdgeInferenceConfig): EdgeInference 
   let cameras: Promise<CameraProfiles> | null = null;
   return {
     async inspect(path, imageId, pose) {
-      if (pose.lat === undefined || pose.lon === undefined || pose.altRel === undefined) return null;
+      const capture = capturePoseOf(pose, pose.ts);
+      if (!capture) return null;
       const d = await (detector ??= loadDetector({
         modelPath: config.modelPath,
         ...(config.modelConfigPath ? { configPath: config.modelConfigPath } : {}),
         ...(config.threads > 0 ? { threads: config.threads } : {}),
       }));
-      const capture: CapturePose = {
-        ts: pose.ts, lat: pose.lat, lon: pose.lon, altRel: pose.altRel,
-        ...(pose.roll === undefined ? {} : { roll: pose.roll }),
-        ...(pose.pitch === undefined ? {} : { pitch: pose.pitch }),
-        ...(pose.yaw === undefined ? {} : { yaw: pose.yaw }),
-        ...(pose.gimbalPitch === undefined ? {} : { gimbalPitch: pose.gimbalPitch }),
-        ...(pose.gimbalYaw === undefined ? {} : { gimbalYaw: pose.gimbalYaw }),
-      };
       const result = await inspectImage(d, await (cameras ??= loadCameraProfiles(config.cameraProfileDir)),
         { imageId, source: path, pose: capture, cameraProfile: pose.cameraProfile },
         { planeHeightM: config.roofHeightM, thumbnails: config.thumbnails });
@@ -57,9 +50,9 @@ export function createEdgeInference(config: EdgeInferenceConfig): EdgeInference 
         imageId,
         width: result.width,
         height: result.height,
-        lat: pose.lat,
-        lon: pose.lon,
-        altRel: pose.altRel,
+        lat: capture.lat,
+        lon: capture.lon,
+        altRel: capture.altRel,
         model: d.name,
         // The most confident first, so a payload cap keeps what matters; thumbnails only on the first `max`.
         detections: [...result.detections].sort((a, b) => b.confidence - a.confidence).slice(0, MAX_DETECTIONS).map((g) => ({

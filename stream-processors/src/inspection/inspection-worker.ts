@@ -4,11 +4,11 @@ import { busFilter, busTopic, type ImageDetection, type Inspection, type Inspect
 import type { Bus, Clock, Logger } from '@fieldtrace/service-kit';
 import {
   claimNextInspection, failAbandonedInspections, finishInspection, getSiteRoof, imageFilePaths, inspectionUpdate,
-  listInspectionImages, replaceFindings, saveImageDetections, type Db, type InspectionImage, type NewFinding,
+  listInspectionImages, replaceFindings, saveImageDetections, type Db, type NewFinding,
 } from '@fieldtrace/store';
 import {
-  annotatedCrop, clusterFindings, decodeImage, inspectImage, loadCameraProfiles, loadDetector,
-  type CameraProfiles, type CapturePose, type Detector, type Finding, type GroundDetection, type RawImage,
+  annotatedCrop, capturePoseOf, clusterFindings, decodeImage, inspectImage, loadCameraProfiles, loadDetector,
+  type CameraProfiles, type Detector, type Finding, type GroundDetection, type RawImage,
 } from '@fieldtrace/inspection';
 
 export interface InspectionWorkerOptions {
@@ -145,7 +145,7 @@ export function buildInspectionWorker(opts: InspectionWorkerOptions, deps: { db:
           for (const d of img.detections) ground.push({ ...d, imageId: img.imageId });
           continue;
         }
-        const pose = capturePose(img);
+        const pose = capturePoseOf(img.pose, img.ts);
         if (!pose) {
           stats.noPose++;
           jlog.warn({ imageId: img.imageId }, 'image has no usable pose (position and altitude); not looked at');
@@ -246,20 +246,6 @@ export function buildInspectionWorker(opts: InspectionWorkerOptions, deps: { db:
       poke();
       return waiting;
     },
-  };
-}
-
-/** A pose the georeferencing can use: position and height at least; angles default to a nadir, north-up camera. */
-function capturePose(img: InspectionImage): CapturePose | null {
-  const p = img.pose;
-  if (typeof p.lat !== 'number' || typeof p.lon !== 'number' || typeof p.altRel !== 'number') return null;
-  return {
-    ts: img.ts, lat: p.lat, lon: p.lon, altRel: p.altRel,
-    ...(p.roll === undefined ? {} : { roll: p.roll }),
-    ...(p.pitch === undefined ? {} : { pitch: p.pitch }),
-    ...(p.yaw === undefined ? {} : { yaw: p.yaw }),
-    ...(p.gimbalPitch === undefined ? {} : { gimbalPitch: p.gimbalPitch }),
-    ...(p.gimbalYaw === undefined ? {} : { gimbalYaw: p.gimbalYaw }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { groundToPixel } from '../camera/georef.js';
+import { localFrame } from '../camera/local-frame.js';
 import { encodeJpeg } from '../imaging/decode.js';
 import { renderView, type RoofScene } from '../synthetic/scene.js';
 import type { CameraIntrinsics, CapturePose } from '../types.js';
@@ -46,8 +47,7 @@ export function capturePosesFromTrack(track: readonly TrackPoint[], opts: { minA
 export function lawnmowerPoses(
   centre: { lat: number; lon: number }, opts: { widthM: number; depthM: number; altRelM: number; laneSpacingM: number; spacingM: number; startTs: number; speedMps: number },
 ): CapturePose[] {
-  const mPerDegLat = 111_132.9;
-  const mPerDegLon = 111_319.5 * Math.cos((centre.lat * Math.PI) / 180);
+  const frame = localFrame(centre.lat, centre.lon);
   const poses: CapturePose[] = [];
   const lanes = Math.max(1, Math.round(opts.widthM / opts.laneSpacingM) + 1);
   const shots = Math.max(1, Math.round(opts.depthM / opts.spacingM) + 1);
@@ -58,8 +58,9 @@ export function lawnmowerPoses(
     for (let s = 0; s < shots; s++) {
       const k = northward ? s : shots - 1 - s;
       const north = -opts.depthM / 2 + (shots === 1 ? opts.depthM / 2 : (k * opts.depthM) / (shots - 1));
+      const [lat, lon] = frame.toLatLon(east, north);
       poses.push({
-        ts: Math.round(ts), lat: centre.lat + north / mPerDegLat, lon: centre.lon + east / mPerDegLon, altRel: opts.altRelM,
+        ts: Math.round(ts), lat, lon, altRel: opts.altRelM,
         yaw: northward ? 0 : 180, roll: 0, pitch: 0, gimbalPitch: -90,
       });
       ts += (opts.spacingM / opts.speedMps) * 1000;

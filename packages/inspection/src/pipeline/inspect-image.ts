@@ -84,3 +84,30 @@ export async function inspectImage(
 function isRawImage(s: ImageToInspect['source']): s is RawImage {
   return typeof s === 'object' && !Buffer.isBuffer(s) && 'data' in s && 'width' in s;
 }
+
+/** What an image record or a device message knows of a pose (every field may be missing). */
+export interface PartialPose {
+  lat?: number | undefined;
+  lon?: number | undefined;
+  altRel?: number | undefined;
+  roll?: number | undefined;
+  pitch?: number | undefined;
+  yaw?: number | undefined;
+  gimbalPitch?: number | undefined;
+  gimbalYaw?: number | undefined;
+}
+
+/**
+ * A pose georeferencing can use: position and height at least (null otherwise); missing angles are left to the
+ * camera model's defaults (a nadir, stabilised gimbal).
+ */
+export function capturePoseOf(p: PartialPose, ts: number): CapturePose | null {
+  if (p.lat === undefined || p.lon === undefined || p.altRel === undefined) return null;
+  const pose: CapturePose = { ts, lat: p.lat, lon: p.lon, altRel: p.altRel };
+  if (p.roll !== undefined) pose.roll = p.roll;
+  if (p.pitch !== undefined) pose.pitch = p.pitch;
+  if (p.yaw !== undefined) pose.yaw = p.yaw;
+  if (p.gimbalPitch !== undefined) pose.gimbalPitch = p.gimbalPitch;
+  if (p.gimbalYaw !== undefined) pose.gimbalYaw = p.gimbalYaw;
+  return pose;
+}
